@@ -1,0 +1,7 @@
+/* Umbrella header of the voicekit library. */
+#ifndef GST_VOICEKIT_H
+#define GST_VOICEKIT_H
+
+#include <gst/voicekit/session.h>
+
+#endif

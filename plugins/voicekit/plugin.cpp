@@ -1,0 +1,14 @@
+/* The voicekit plugin: registers every element. */
+#include "gstsessiontag.h"
+
+#ifndef PACKAGE
+#define PACKAGE "gst-voicekit"
+#endif
+
+static gboolean plugin_init(GstPlugin *plugin) {
+  return GST_ELEMENT_REGISTER(sessiontag, plugin);
+}
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, voicekit,
+                  "Real-time voice over WebRTC: session tagging, pause detection, replies",
+                  plugin_init, VOICEKIT_VERSION, "LGPL", PACKAGE, "voicekit")
