@@ -221,9 +221,9 @@ const GstMetaInfo *gst_session_meta_get_info(void) {
   static const GstMetaInfo *info = nullptr;
   if (g_once_init_enter(&info)) {
     ensure_debug_category();
-    const GstMetaInfo *registered = gst_meta_register(
-        GST_SESSION_META_API_TYPE, "GstSessionMeta", sizeof(GstSessionMeta), session_meta_init,
-        session_meta_free, session_meta_transform);
+    const GstMetaInfo *registered =
+        gst_meta_register(GST_SESSION_META_API_TYPE, "GstSessionMeta", sizeof(GstSessionMeta),
+                          session_meta_init, session_meta_free, session_meta_transform);
     g_once_init_leave(&info, registered);
   }
   return info;
@@ -231,8 +231,7 @@ const GstMetaInfo *gst_session_meta_get_info(void) {
 
 GstSessionMeta *gst_buffer_get_session_meta(GstBuffer *buffer) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
-  return reinterpret_cast<GstSessionMeta *>(
-      gst_buffer_get_meta(buffer, GST_SESSION_META_API_TYPE));
+  return reinterpret_cast<GstSessionMeta *>(gst_buffer_get_meta(buffer, GST_SESSION_META_API_TYPE));
 }
 
 GstSessionMeta *gst_buffer_set_session_context(GstBuffer *buffer, GstSessionContext *context) {

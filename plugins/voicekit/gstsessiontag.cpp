@@ -133,9 +133,8 @@ static void session_tag_set_fields(GstSessionTag *self, const GstStructure *fiel
   GstSessionContext *current = self->settings.context;
   /* Same session, more (or other) data about it: keep id and creation time. */
   session_tag_replace_context_locked(
-      self,
-      gst_session_context_new_full(gst_session_context_get_webrtc_id(current), fields,
-                                   gst_session_context_get_created_us(current)));
+      self, gst_session_context_new_full(gst_session_context_get_webrtc_id(current), fields,
+                                         gst_session_context_get_created_us(current)));
   g_mutex_unlock(&self->settings_lock);
   GST_INFO_OBJECT(self, "fields are now %" GST_PTR_FORMAT, static_cast<const void *>(fields));
 }
@@ -257,10 +256,16 @@ static gboolean gst_session_tag_sink_event(GstPad *pad, GstObject *parent, GstEv
     }
     break;
   case GST_EVENT_GAP:
-  case GST_EVENT_EOS:
-    /* Data-like events: downstream must know the session before them. */
-    session_tag_prepare(self);
-    break;
+  case GST_EVENT_EOS: {
+    /* Data-like events: downstream must know the session before them, and
+     * what elements push while draining at EOS (encoders, resamplers) is
+     * pushed inside the session's scope like any buffer. */
+    GstSessionContext *context = session_tag_prepare(self);
+    gst_session_context_push_current(context);
+    const gboolean forwarded = gst_pad_event_default(pad, parent, event);
+    gst_session_context_pop_current();
+    return forwarded;
+  }
   default:
     break;
   }
@@ -363,8 +368,8 @@ static void gst_session_tag_class_init(GstSessionTagClass *klass) {
   gobject_class->get_property = gst_session_tag_get_property;
   gobject_class->finalize = gst_session_tag_finalize;
 
-  const auto mutable_flags = static_cast<GParamFlags>(
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                      GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_property(
       gobject_class, PROP_WEBRTC_ID,
       g_param_spec_string(
