@@ -28,8 +28,18 @@ struct _GstSessionContext {
   GstStructure *fields; /* nullable; never modified after construction */
 };
 
-G_DEFINE_BOXED_TYPE(GstSessionContext, gst_session_context, gst_session_context_ref,
-                    gst_session_context_unref)
+/* Printed structures (gst-launch -m, debug logs) show the webrtc-id rather
+ * than "NULL". */
+static void context_to_string(const GValue *src, GValue *dest) {
+  auto *context = static_cast<const GstSessionContext *>(g_value_get_boxed(src));
+  g_value_take_string(dest, context != nullptr ? g_strdup_printf("webrtc-id:%s", context->webrtc_id)
+                                               : nullptr);
+}
+
+G_DEFINE_BOXED_TYPE_WITH_CODE(GstSessionContext, gst_session_context, gst_session_context_ref,
+                              gst_session_context_unref,
+                              g_value_register_transform_func(g_define_type_id, G_TYPE_STRING,
+                                                              context_to_string))
 
 /* ---- ids ------------------------------------------------------------------ */
 

@@ -3,5 +3,6 @@
 #define GST_VOICEKIT_H
 
 #include <gst/voicekit/session.h>
+#include <gst/voicekit/turn-event.h>
 
 #endif

@@ -1,4 +1,5 @@
 /* The voicekit plugin: registers every element. */
+#include "gstpausedetect.h"
 #include "gstsessiontag.h"
 
 #ifndef PACKAGE
@@ -6,7 +7,10 @@
 #endif
 
 static gboolean plugin_init(GstPlugin *plugin) {
-  return GST_ELEMENT_REGISTER(sessiontag, plugin);
+  gboolean registered = FALSE;
+  registered |= GST_ELEMENT_REGISTER(sessiontag, plugin);
+  registered |= GST_ELEMENT_REGISTER(pausedetect, plugin);
+  return registered;
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, voicekit,

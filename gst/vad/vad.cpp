@@ -1,0 +1,219 @@
+/* FrameAnalyzer and the built-in engine: see vad.hpp. */
+#include "vad.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace voicekit::vad {
+
+/* ---- FrameAnalyzer --------------------------------------------------------- */
+
+FrameAnalyzer::FrameAnalyzer(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+
+bool FrameAnalyzer::configure(const AudioFormat &format, int frame_ms, std::string *error) {
+  auto refuse = [&](const std::string &why) {
+    if (error != nullptr)
+      *error = why;
+    return false;
+  };
+  if (format.rate < kMinRate || format.rate > kMaxRate)
+    return refuse("sample rate " + std::to_string(format.rate) + " Hz is outside " +
+                  std::to_string(kMinRate) + ".." + std::to_string(kMaxRate) + " Hz");
+  if (format.channels < 1 || format.channels > 2)
+    return refuse(std::to_string(format.channels) + " channels: only mono and stereo are analysed");
+  if (frame_ms < kMinFrameMs || frame_ms > kMaxFrameMs)
+    return refuse("frame of " + std::to_string(frame_ms) + " ms is outside " +
+                  std::to_string(kMinFrameMs) + ".." + std::to_string(kMaxFrameMs) + " ms");
+  format_ = format;
+  frame_samples_ =
+      static_cast<std::size_t>(format.rate) * static_cast<std::size_t>(frame_ms) / 1000;
+  frame_.assign(frame_samples_, 0.0f);
+  engine_->configure(format.rate, frame_samples_);
+  reset();
+  return true;
+}
+
+void FrameAnalyzer::reset() {
+  fill_ = 0;
+  position_ = 0;
+  engine_->reset();
+}
+
+namespace {
+/* Clean sample: NaN and Inf are silence; absurd magnitudes are clipped so
+ * energies stay finite. */
+inline float clean(float value) {
+  if (!std::isfinite(value))
+    return 0.0f;
+  return std::clamp(value, -8.0f, 8.0f);
+}
+} // namespace
+
+void FrameAnalyzer::append(const void *data, std::size_t offset_frames, std::size_t count) {
+  float *out = frame_.data() + fill_;
+  const std::size_t channels = static_cast<std::size_t>(format_.channels);
+  if (format_.sample_format == SampleFormat::kS16) {
+    const auto *in = static_cast<const std::int16_t *>(data) + offset_frames * channels;
+    constexpr float kScale = 1.0f / 32768.0f;
+    if (channels == 1) {
+      for (std::size_t i = 0; i < count; i++)
+        out[i] = static_cast<float>(in[i]) * kScale;
+    } else {
+      for (std::size_t i = 0; i < count; i++)
+        out[i] =
+            (static_cast<float>(in[2 * i]) + static_cast<float>(in[2 * i + 1])) * (0.5f * kScale);
+    }
+  } else {
+    const auto *in = static_cast<const float *>(data) + offset_frames * channels;
+    if (channels == 1) {
+      for (std::size_t i = 0; i < count; i++)
+        out[i] = clean(in[i]);
+    } else {
+      for (std::size_t i = 0; i < count; i++)
+        out[i] = 0.5f * (clean(in[2 * i]) + clean(in[2 * i + 1]));
+    }
+  }
+  fill_ += count;
+}
+
+/* ---- built-in engine -------------------------------------------------------- */
+
+namespace {
+
+/* Second-order section, transposed direct form II. */
+struct Biquad {
+  float b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
+  float z1 = 0, z2 = 0;
+
+  float run(float x) {
+    const float y = b0 * x + z1;
+    z1 = b1 * x - a1 * y + z2;
+    z2 = b2 * x - a2 * y;
+    return y;
+  }
+  void clear() { z1 = z2 = 0; }
+
+  /* Butterworth (Q = 1/sqrt 2) low- or high-pass, bilinear transform. */
+  static Biquad design(double cutoff_hz, double rate, bool high_pass) {
+    const double w0 = 2.0 * M_PI * cutoff_hz / rate;
+    const double alpha = std::sin(w0) / (2.0 * M_SQRT1_2);
+    const double cosw = std::cos(w0);
+    const double a0 = 1.0 + alpha;
+    Biquad f;
+    if (high_pass) {
+      f.b0 = static_cast<float>((1.0 + cosw) / 2.0 / a0);
+      f.b1 = static_cast<float>(-(1.0 + cosw) / a0);
+    } else {
+      f.b0 = static_cast<float>((1.0 - cosw) / 2.0 / a0);
+      f.b1 = static_cast<float>((1.0 - cosw) / a0);
+    }
+    f.b2 = f.b0;
+    f.a1 = static_cast<float>(-2.0 * cosw / a0);
+    f.a2 = static_cast<float>((1.0 - alpha) / a0);
+    return f;
+  }
+};
+
+/* Speech-band energy over a noise floor that is the minimum frame energy of
+ * the last ~1.6 s (minimum statistics): pauses between words keep the floor at
+ * the noise level during speech, and it follows a rising noise within the
+ * window. The probability is a logistic function of the band SNR. */
+class BuiltinEngine final : public Engine {
+public:
+  const char *name() const override { return "builtin"; }
+
+  void configure(int rate, std::size_t frame_samples) override {
+    /* Analyse at 16 kHz or below: sum groups of `decimation_` samples (a cheap
+     * low-pass; energy detection tolerates the aliasing). */
+    decimation_ = std::max(1, rate / 16000);
+    const double analysis_rate = static_cast<double>(rate) / decimation_;
+    high_pass_ = Biquad::design(kLowHz, analysis_rate, true);
+    low_pass_ = Biquad::design(std::min(kHighHz, 0.45 * analysis_rate), analysis_rate, false);
+    frame_samples_ = frame_samples;
+    analysed_per_frame_ = frame_samples / static_cast<std::size_t>(decimation_);
+    const double frame_s = static_cast<double>(frame_samples) / rate;
+    frames_per_block_ =
+        std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(kBlockSeconds / frame_s)));
+    reset();
+  }
+
+  void reset() override {
+    high_pass_.clear();
+    low_pass_.clear();
+    block_mins_.fill(kNoFloor);
+    block_index_ = 0;
+    frames_in_block_ = 0;
+    blocks_seen_ = 0;
+  }
+
+  float process(const float *frame) override {
+    double energy = 0.0;
+    const float gain = 1.0f / static_cast<float>(decimation_);
+    for (std::size_t i = 0; i < analysed_per_frame_; i++) {
+      const float *group = frame + i * static_cast<std::size_t>(decimation_);
+      float sum = 0.0f;
+      for (int k = 0; k < decimation_; k++)
+        sum += group[k];
+      const float y = low_pass_.run(high_pass_.run(sum * gain));
+      energy += static_cast<double>(y) * y;
+    }
+    /* Denormals and decayed filter state: keep the filters clean. */
+    if (!std::isfinite(high_pass_.z1) || !std::isfinite(low_pass_.z1)) {
+      high_pass_.clear();
+      low_pass_.clear();
+      energy = 0.0;
+    }
+    const float level_db =
+        static_cast<float>(10.0 * std::log10(energy / analysed_per_frame_ + 1e-12));
+    const float floor_db = update_floor(level_db);
+    const float snr_db = level_db - floor_db;
+    return 1.0f / (1.0f + std::exp(-(snr_db - kSnrMidpointDb) / kSnrSlopeDb));
+  }
+
+private:
+  /* Adds this frame's level to the running minimum and returns the floor. */
+  float update_floor(float level_db) {
+    float &current = block_mins_[block_index_];
+    current = std::min(current, level_db);
+    float floor_db = kNoFloor;
+    for (float block_min : block_mins_)
+      floor_db = std::min(floor_db, block_min);
+    if (++frames_in_block_ == frames_per_block_) {
+      frames_in_block_ = 0;
+      block_index_ = (block_index_ + 1) % block_mins_.size();
+      block_mins_[block_index_] = kNoFloor;
+      blocks_seen_++;
+    }
+    return std::max(floor_db, kFloorMinDb);
+  }
+
+  static constexpr double kLowHz = 200.0;
+  static constexpr double kHighHz = 4000.0;
+  static constexpr double kBlockSeconds = 0.2;
+  static constexpr float kNoFloor = std::numeric_limits<float>::max();
+  /* Below this the floor does not go: digital silence is not a noise floor. */
+  static constexpr float kFloorMinDb = -66.0f;
+  static constexpr float kSnrMidpointDb = 8.0f;
+  static constexpr float kSnrSlopeDb = 1.5f;
+
+  int decimation_ = 1;
+  Biquad high_pass_;
+  Biquad low_pass_;
+  std::size_t frame_samples_ = 0;
+  std::size_t analysed_per_frame_ = 0;
+  std::array<float, 8> block_mins_{};
+  std::size_t block_index_ = 0;
+  std::size_t frames_in_block_ = 0;
+  std::size_t frames_per_block_ = 1;
+  std::uint64_t blocks_seen_ = 0;
+};
+
+} // namespace
+
+std::unique_ptr<Engine> make_builtin_engine() {
+  return std::make_unique<BuiltinEngine>();
+}
+
+} // namespace voicekit::vad

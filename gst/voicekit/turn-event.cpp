@@ -1,0 +1,65 @@
+/* Turn events: see turn-event.h. */
+#include "turn-event.h"
+
+const gchar *gst_turn_event_type_to_string(GstTurnEventType type) {
+  return type == GST_TURN_EVENT_PAUSE ? "pause" : "speech-start";
+}
+
+GstStructure *gst_turn_structure_new(const gchar *name, GstTurnEventType type, guint64 utterance,
+                                     GstClockTime running_time, GstClockTime stream_time,
+                                     GstClockTime speech_start, GstClockTime speech_end,
+                                     GstSessionContext *context) {
+  GstStructure *structure = gst_structure_new(
+      name, "event", G_TYPE_STRING, gst_turn_event_type_to_string(type), "utterance", G_TYPE_UINT64,
+      utterance, "running-time", G_TYPE_UINT64, running_time, "stream-time", G_TYPE_UINT64,
+      stream_time, "speech-start", G_TYPE_UINT64, speech_start, nullptr);
+  if (type == GST_TURN_EVENT_PAUSE)
+    gst_structure_set(structure, "speech-end", G_TYPE_UINT64, speech_end, nullptr);
+  if (context != nullptr)
+    gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
+                      gst_session_context_get_webrtc_id(context), "context",
+                      GST_TYPE_SESSION_CONTEXT, context, nullptr);
+  return structure;
+}
+
+GstEvent *gst_event_new_turn(GstTurnEventType type, guint64 utterance, GstClockTime running_time,
+                             GstClockTime stream_time, GstClockTime speech_start,
+                             GstClockTime speech_end, GstSessionContext *context) {
+  return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM,
+                              gst_turn_structure_new(GST_TURN_EVENT_NAME, type, utterance,
+                                                     running_time, stream_time, speech_start,
+                                                     speech_end, context));
+}
+
+gboolean gst_event_parse_turn(GstEvent *event, GstTurnEventType *type, guint64 *utterance,
+                              GstClockTime *running_time, GstClockTime *stream_time,
+                              GstClockTime *speech_start, GstClockTime *speech_end,
+                              GstSessionContext **context) {
+  g_return_val_if_fail(GST_IS_EVENT(event), FALSE);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM ||
+      !gst_event_has_name(event, GST_TURN_EVENT_NAME))
+    return FALSE;
+  const GstStructure *structure = gst_event_get_structure(event);
+  const gchar *kind = gst_structure_get_string(structure, "event");
+  if (type != nullptr)
+    *type = g_strcmp0(kind, "pause") == 0 ? GST_TURN_EVENT_PAUSE : GST_TURN_EVENT_SPEECH_START;
+  guint64 value = GST_CLOCK_TIME_NONE;
+  if (utterance != nullptr)
+    *utterance = gst_structure_get_uint64(structure, "utterance", &value) ? value : 0;
+  auto read_time = [structure](const char *field, GstClockTime *out) {
+    if (out == nullptr)
+      return;
+    guint64 time = GST_CLOCK_TIME_NONE;
+    *out = gst_structure_get_uint64(structure, field, &time) ? time : GST_CLOCK_TIME_NONE;
+  };
+  read_time("running-time", running_time);
+  read_time("stream-time", stream_time);
+  read_time("speech-start", speech_start);
+  read_time("speech-end", speech_end);
+  if (context != nullptr) {
+    *context = nullptr;
+    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_SESSION_CONTEXT))
+      gst_structure_get(structure, "context", GST_TYPE_SESSION_CONTEXT, context, nullptr);
+  }
+  return TRUE;
+}

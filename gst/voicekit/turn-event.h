@@ -1,0 +1,102 @@
+/* Turn events: what pausedetect decides, as serialized downstream events any
+ * element can act on in stream order. */
+#ifndef GST_VOICEKIT_TURN_EVENT_H
+#define GST_VOICEKIT_TURN_EVENT_H
+
+#include <gst/voicekit/session.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GST_TURN_EVENT_NAME:
+ *
+ * Structure name of the custom downstream (serialized, not sticky) turn event.
+ */
+#define GST_TURN_EVENT_NAME "GstVoiceKitTurn"
+
+/**
+ * GstTurnEventType:
+ * @GST_TURN_EVENT_SPEECH_START: the user started speaking (an utterance opened)
+ * @GST_TURN_EVENT_PAUSE: the user paused (the utterance ended)
+ */
+typedef enum {
+  GST_TURN_EVENT_SPEECH_START = 0,
+  GST_TURN_EVENT_PAUSE = 1,
+} GstTurnEventType;
+
+/**
+ * gst_turn_event_type_to_string:
+ * @type: a turn event type
+ *
+ * Returns: "speech-start" or "pause".
+ */
+GST_VOICEKIT_API
+const gchar *gst_turn_event_type_to_string(GstTurnEventType type);
+
+/**
+ * gst_turn_structure_new:
+ * @name: the structure name (%GST_TURN_EVENT_NAME for events, "pausedetect"
+ *   for element messages)
+ * @type: what happened
+ * @utterance: utterance number, from 1 in each stream
+ * @running_time: running time of the decision (end of the audio that triggered it), ns
+ * @stream_time: stream time of the decision, ns
+ * @speech_start: stream time of the estimated onset (speech pad included), ns
+ * @speech_end: stream time of the estimated offset, ns; ignored for speech-start
+ * @context: (nullable): the session the audio belongs to
+ *
+ * The one field layout shared by the event and the element message:
+ * "event" (string: "speech-start" or "pause"), "utterance" (guint64),
+ * "running-time", "stream-time", "speech-start" (guint64 ns), "speech-end"
+ * (guint64 ns, pause only), and with a session "webrtc-id" (string) and
+ * "context" (#GstSessionContext).
+ *
+ * Returns: (transfer full): a new structure.
+ */
+GST_VOICEKIT_API
+GstStructure *gst_turn_structure_new(const gchar *name, GstTurnEventType type, guint64 utterance,
+                                     GstClockTime running_time, GstClockTime stream_time,
+                                     GstClockTime speech_start, GstClockTime speech_end,
+                                     GstSessionContext *context);
+
+/**
+ * gst_event_new_turn:
+ * @type: what happened
+ * @utterance: utterance number, from 1 in each stream
+ * @running_time: running time of the decision, ns
+ * @stream_time: stream time of the decision, ns
+ * @speech_start: stream time of the estimated onset, ns
+ * @speech_end: stream time of the estimated offset, ns (pause only)
+ * @context: (nullable): the session the audio belongs to
+ *
+ * Returns: (transfer full): a serialized custom downstream event named
+ * %GST_TURN_EVENT_NAME with the fields of gst_turn_structure_new().
+ */
+GST_VOICEKIT_API
+GstEvent *gst_event_new_turn(GstTurnEventType type, guint64 utterance, GstClockTime running_time,
+                             GstClockTime stream_time, GstClockTime speech_start,
+                             GstClockTime speech_end, GstSessionContext *context);
+
+/**
+ * gst_event_parse_turn:
+ * @event: an event
+ * @type: (out) (optional): what happened
+ * @utterance: (out) (optional): utterance number
+ * @running_time: (out) (optional): running time of the decision
+ * @stream_time: (out) (optional): stream time of the decision
+ * @speech_start: (out) (optional): stream time of the onset
+ * @speech_end: (out) (optional): stream time of the offset (%GST_CLOCK_TIME_NONE
+ *   for speech-start)
+ * @context: (out) (optional) (nullable) (transfer full): the session, if any
+ *
+ * Returns: %TRUE when @event is a turn event (outputs set), %FALSE otherwise.
+ */
+GST_VOICEKIT_API
+gboolean gst_event_parse_turn(GstEvent *event, GstTurnEventType *type, guint64 *utterance,
+                              GstClockTime *running_time, GstClockTime *stream_time,
+                              GstClockTime *speech_start, GstClockTime *speech_end,
+                              GstSessionContext **context);
+
+G_END_DECLS
+
+#endif

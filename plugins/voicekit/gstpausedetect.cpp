@@ -1,0 +1,614 @@
+/**
+ * SECTION:element-pausedetect
+ * @title: pausedetect
+ *
+ * Voice activity and end-of-turn detection, frame by frame. A passthrough
+ * analyser: samples, buffers and metas (the session meta included) leave
+ * exactly as they came.
+ *
+ * Pads: sink and src, always, `audio/x-raw` S16LE or F32LE, interleaved, 8 to
+ * 48 kHz, 1 or 2 channels (two are averaged for analysis). Any other caps fail
+ * to negotiate with an error naming what is accepted.
+ *
+ * Each frame (`frame-duration`, 10 to 32 ms) gets a speech probability from
+ * the engine (read-only `engine`: "builtin", band energy over an adaptive noise
+ * floor, no model file). A turn state machine (quiet, starting, speaking,
+ * stopping) turns probabilities into decisions: a frame is speech at or above
+ * `threshold`, silence below `end-threshold`; `min-speech-duration` of speech
+ * opens an utterance, `min-silence-duration` of silence ends it (a pause),
+ * `max-speech-duration` forces a pause. All times are guint64 nanoseconds and
+ * all of them, and the thresholds, may change while PLAYING (from the next
+ * buffer).
+ *
+ * On each decision it posts an element message named `pausedetect` (unless
+ * `post-messages` is FALSE) and, right after the buffer that completed the
+ * decision, sends a serialized custom downstream event named
+ * "GstVoiceKitTurn" (gst_event_parse_turn()). Both have:
+ * - `event` (string): "speech-start" or "pause";
+ * - `utterance` (guint64): counts from 1 in each stream;
+ * - `running-time`, `stream-time` (guint64 ns): the end of the audio that
+ *   triggered the decision;
+ * - `speech-start` (guint64 ns, stream time): estimated onset, with
+ *   `speech-pad` of audio before it (never before the previous utterance's end);
+ * - `speech-end` (guint64 ns, stream time, pause only): estimated offset;
+ * - `webrtc-id` (string) and `context` (#GstSessionContext): the session of the
+ *   audio (buffer meta or sticky session event), when there is one.
+ *
+ * EOS during speech posts a pause first. A FLUSH or a new stream resets the
+ * state (utterances count from 1 again). GAP events count as silence. Buffers
+ * without timestamps are timed from sample counts. A caps change (new rate)
+ * re-initialises the engine. NaN and Inf samples count as silence.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m filesrc location=speech.wav ! wavparse ! audioconvert ! \
+ *     sessiontag webrtc-id=caller-1 ! pausedetect ! fakesink
+ * ]|
+ */
+#include "gstpausedetect.h"
+
+#include <gst/audio/audio.h>
+#include <gst/vad/turn.hpp>
+#include <gst/vad/vad.hpp>
+#include <gst/voicekit/voicekit.h>
+
+#include <memory>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
+#define GST_CAT_DEFAULT pause_detect_debug
+
+namespace vad = voicekit::vad;
+
+constexpr gfloat DEFAULT_THRESHOLD = 0.5f;
+constexpr gfloat DEFAULT_END_THRESHOLD = 0.35f;
+constexpr guint64 DEFAULT_MIN_SPEECH_DURATION = 60 * GST_MSECOND;
+constexpr guint64 DEFAULT_MIN_SILENCE_DURATION = 500 * GST_MSECOND;
+constexpr guint64 DEFAULT_SPEECH_PAD = 300 * GST_MSECOND;
+constexpr guint64 DEFAULT_MAX_SPEECH_DURATION = 0;
+constexpr guint DEFAULT_FRAME_DURATION_MS = 10;
+constexpr gboolean DEFAULT_POST_MESSAGES = TRUE;
+
+enum {
+  PROP_0,
+  PROP_THRESHOLD,
+  PROP_END_THRESHOLD,
+  PROP_MIN_SPEECH_DURATION,
+  PROP_MIN_SILENCE_DURATION,
+  PROP_SPEECH_PAD,
+  PROP_MAX_SPEECH_DURATION,
+  PROP_FRAME_DURATION,
+  PROP_POST_MESSAGES,
+  PROP_ENGINE,
+};
+
+#define PAUSE_DETECT_CAPS                                                                          \
+  "audio/x-raw, format = (string) { S16LE, F32LE }, layout = (string) interleaved, "               \
+  "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 2 ]"
+
+/* Written by property setters from any thread: guarded by settings_lock. The
+ * streaming thread copies them when `version` moved. */
+struct PauseDetectSettings {
+  vad::TurnConfig turn;
+  guint frame_ms = DEFAULT_FRAME_DURATION_MS;
+  gboolean post_messages = DEFAULT_POST_MESSAGES;
+  guint version = 0;
+};
+
+/* A decision waiting for its buffer to leave before its event goes out. */
+struct PendingTurn {
+  vad::TurnEvent turn;
+};
+
+/* Owned by the streaming thread (chain and serialized events). Reset while
+ * streaming is stopped (state changes) or in FLUSH_STOP. No lock. */
+struct PauseDetectState {
+  std::unique_ptr<vad::FrameAnalyzer> analyzer;
+  vad::TurnDetector turn;
+  guint settings_version = G_MAXUINT;
+  gboolean post_messages = DEFAULT_POST_MESSAGES;
+  guint frame_ms = DEFAULT_FRAME_DURATION_MS;
+  gboolean has_caps = FALSE;
+  gint rate = 0;
+  gint bpf = 0;
+  GstSegment segment;
+  /* Sample `anchor_sample` (counted by the analyzer) plays at `anchor_time`. */
+  gboolean anchored = FALSE;
+  GstClockTime anchor_time = 0;
+  guint64 anchor_sample = 0;
+  std::vector<PendingTurn> pending;
+};
+
+struct _GstPauseDetect {
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  GMutex settings_lock;
+  PauseDetectSettings *settings;
+  PauseDetectState *state;
+};
+
+G_DEFINE_TYPE(GstPauseDetect, gst_pause_detect, GST_TYPE_ELEMENT)
+GST_ELEMENT_REGISTER_DEFINE(pausedetect, "pausedetect", GST_RANK_NONE, GST_TYPE_PAUSE_DETECT)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(PAUSE_DETECT_CAPS));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(PAUSE_DETECT_CAPS));
+
+/* ---- time ------------------------------------------------------------------- */
+
+/* Buffer time (PTS timeline) of analyzer sample `sample`. */
+static GstClockTime sample_time(const PauseDetectState &state, guint64 sample) {
+  if (sample >= state.anchor_sample)
+    return state.anchor_time +
+           gst_util_uint64_scale_int(sample - state.anchor_sample, GST_SECOND, state.rate);
+  const GstClockTime back =
+      gst_util_uint64_scale_int(state.anchor_sample - sample, GST_SECOND, state.rate);
+  return state.anchor_time > back ? state.anchor_time - back : 0;
+}
+
+static void anchor_at(PauseDetectState &state, GstClockTime time) {
+  state.anchored = TRUE;
+  state.anchor_time = time;
+  state.anchor_sample = state.analyzer->samples_fed();
+}
+
+/* Where the analysis stands, on the PTS timeline. */
+static GstClockTime current_time(const PauseDetectState &state) {
+  return state.anchored ? sample_time(state, state.analyzer->samples_fed())
+                        : (state.segment.start != GST_CLOCK_TIME_NONE ? state.segment.start : 0);
+}
+
+/* ---- settings --------------------------------------------------------------- */
+
+static void pause_detect_sync_settings(GstPauseDetect *self) {
+  PauseDetectState &state = *self->state;
+  g_mutex_lock(&self->settings_lock);
+  if (state.settings_version != self->settings->version) {
+    state.settings_version = self->settings->version;
+    vad::TurnConfig turn = self->settings->turn;
+    /* hysteresis needs end <= start */
+    turn.end_threshold = std::min(turn.end_threshold, turn.threshold);
+    state.turn.set_config(turn);
+    state.post_messages = self->settings->post_messages;
+    state.frame_ms = self->settings->frame_ms;
+  }
+  g_mutex_unlock(&self->settings_lock);
+}
+
+/* ---- decisions -------------------------------------------------------------- */
+
+static GstSessionContext *pause_detect_session(GstPauseDetect *self, GstBuffer *buffer) {
+  GstSessionContext *context = buffer != nullptr ? gst_buffer_get_session_context(buffer) : nullptr;
+  if (context != nullptr)
+    return gst_session_context_ref(context);
+  return gst_pad_get_session_context(self->sinkpad);
+}
+
+static GstStructure *turn_structure(GstPauseDetect *self, const vad::TurnEvent &turn,
+                                    const char *name, GstSessionContext *context) {
+  const GstSegment &segment = self->state->segment;
+  const GstTurnEventType type = turn.kind == vad::TurnEvent::Kind::kPause
+                                    ? GST_TURN_EVENT_PAUSE
+                                    : GST_TURN_EVENT_SPEECH_START;
+  return gst_turn_structure_new(
+      name, type, turn.utterance,
+      gst_segment_to_running_time(&segment, GST_FORMAT_TIME, turn.decision_ns),
+      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, turn.decision_ns),
+      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, turn.speech_start_ns),
+      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, turn.speech_end_ns), context);
+}
+
+/* Posts the messages of the decisions taken now; their events wait in
+ * `pending` for pause_detect_push_pending(). */
+static void pause_detect_post(GstPauseDetect *self, GstSessionContext *context) {
+  PauseDetectState &state = *self->state;
+  for (const PendingTurn &pending : state.pending) {
+    GST_DEBUG_OBJECT(self, "%s %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT,
+                     pending.turn.kind == vad::TurnEvent::Kind::kPause ? "pause" : "speech-start",
+                     pending.turn.utterance, GST_TIME_ARGS(pending.turn.decision_ns));
+    if (state.post_messages)
+      gst_element_post_message(
+          GST_ELEMENT(self),
+          gst_message_new_element(GST_OBJECT(self),
+                                  turn_structure(self, pending.turn, "pausedetect", context)));
+  }
+}
+
+static void pause_detect_push_pending(GstPauseDetect *self, GstSessionContext *context) {
+  PauseDetectState &state = *self->state;
+  for (const PendingTurn &pending : state.pending) {
+    GstStructure *structure = turn_structure(self, pending.turn, GST_TURN_EVENT_NAME, context);
+    gst_pad_push_event(self->srcpad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, structure));
+  }
+  state.pending.clear();
+}
+
+/* Runs the turn rule over the frames the analyzer completes. */
+struct FrameSink {
+  PauseDetectState &state;
+  void operator()(const vad::FrameResult &frame) const {
+    const GstClockTime end = sample_time(state, frame.end_sample);
+    const GstClockTime start = sample_time(state, frame.end_sample - frame.frame_samples);
+    if (auto turn = state.turn.push(frame.probability, start, end))
+      state.pending.push_back(PendingTurn{*turn});
+  }
+};
+
+/* ---- streaming -------------------------------------------------------------- */
+
+static GstFlowReturn gst_pause_detect_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+  GstPauseDetect *self = GST_PAUSE_DETECT(parent);
+  PauseDetectState &state = *self->state;
+  if (!state.has_caps) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No audio format was negotiated"),
+                      ("pausedetect needs " PAUSE_DETECT_CAPS));
+    gst_buffer_unref(buffer);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  pause_detect_sync_settings(self);
+
+  if (GST_BUFFER_PTS_IS_VALID(buffer))
+    anchor_at(state, GST_BUFFER_PTS(buffer));
+  else if (!state.anchored)
+    anchor_at(state, current_time(state));
+
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not read the audio buffer"), (nullptr));
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
+  const gsize frames = map.size / static_cast<gsize>(state.bpf);
+  if (map.size % static_cast<gsize>(state.bpf) != 0)
+    GST_WARNING_OBJECT(self,
+                       "buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
+                       "%d-byte frames; the partial frame is not analysed",
+                       map.size, state.bpf);
+  state.analyzer->push(map.data, frames, FrameSink{state});
+  gst_buffer_unmap(buffer, &map);
+
+  GstSessionContext *context = nullptr;
+  if (!state.pending.empty()) {
+    context = pause_detect_session(self, buffer);
+    pause_detect_post(self, context);
+  }
+  const GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
+  if (!state.pending.empty())
+    pause_detect_push_pending(self, context);
+  if (context != nullptr)
+    gst_session_context_unref(context);
+  return ret;
+}
+
+static gboolean pause_detect_set_caps(GstPauseDetect *self, GstCaps *caps) {
+  PauseDetectState &state = *self->state;
+  GstAudioInfo info;
+  std::string why;
+  if (gst_audio_info_from_caps(&info, caps)) {
+    vad::AudioFormat format;
+    format.rate = GST_AUDIO_INFO_RATE(&info);
+    format.channels = GST_AUDIO_INFO_CHANNELS(&info);
+    format.sample_format = GST_AUDIO_INFO_FORMAT(&info) == GST_AUDIO_FORMAT_F32LE
+                               ? vad::SampleFormat::kF32
+                               : vad::SampleFormat::kS16;
+    pause_detect_sync_settings(self);
+    /* Keep the timeline across the re-initialisation. */
+    const GstClockTime now = current_time(state);
+    const gboolean was_anchored = state.anchored;
+    if (state.analyzer->configure(format, static_cast<int>(state.frame_ms), &why)) {
+      state.has_caps = TRUE;
+      state.rate = format.rate;
+      state.bpf = GST_AUDIO_INFO_BPF(&info);
+      state.anchored = FALSE;
+      if (was_anchored)
+        anchor_at(state, now);
+      GST_INFO_OBJECT(self, "analysing %d Hz, %d channel(s), %u ms frames with engine %s",
+                      format.rate, format.channels, state.frame_ms,
+                      state.analyzer->engine().name());
+      return TRUE;
+    }
+  } else {
+    why = "not raw audio";
+  }
+  GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Cannot analyse this audio format"),
+                    ("caps %" GST_PTR_FORMAT ": %s; pausedetect needs " PAUSE_DETECT_CAPS,
+                     static_cast<void *>(caps), why.c_str()));
+  return FALSE;
+}
+
+static void pause_detect_reset_stream(GstPauseDetect *self) {
+  PauseDetectState &state = *self->state;
+  state.analyzer->reset();
+  state.turn.reset();
+  state.pending.clear();
+  state.anchored = FALSE;
+}
+
+static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
+  GstPauseDetect *self = GST_PAUSE_DETECT(parent);
+  PauseDetectState &state = *self->state;
+  switch (GST_EVENT_TYPE(event)) {
+  case GST_EVENT_CAPS: {
+    GstCaps *caps;
+    gst_event_parse_caps(event, &caps);
+    if (!pause_detect_set_caps(self, caps)) {
+      gst_event_unref(event);
+      return FALSE;
+    }
+    break;
+  }
+  case GST_EVENT_SEGMENT:
+    gst_event_copy_segment(event, &state.segment);
+    if (state.segment.format != GST_FORMAT_TIME) {
+      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Need a segment in TIME format"),
+                        ("got a %s segment", gst_format_get_name(state.segment.format)));
+      gst_event_unref(event);
+      return FALSE;
+    }
+    break;
+  case GST_EVENT_STREAM_START:
+  case GST_EVENT_FLUSH_STOP:
+    pause_detect_reset_stream(self);
+    if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
+      gst_segment_init(&state.segment, GST_FORMAT_TIME);
+    break;
+  case GST_EVENT_GAP: {
+    if (!state.has_caps)
+      break;
+    pause_detect_sync_settings(self);
+    GstClockTime timestamp, duration;
+    gst_event_parse_gap(event, &timestamp, &duration);
+    if (GST_CLOCK_TIME_IS_VALID(timestamp))
+      anchor_at(state, timestamp);
+    else if (!state.anchored)
+      anchor_at(state, current_time(state));
+    if (GST_CLOCK_TIME_IS_VALID(duration)) {
+      const guint64 frames = gst_util_uint64_scale_int(duration, state.rate, GST_SECOND);
+      state.analyzer->push_silence(static_cast<std::size_t>(frames), FrameSink{state});
+    }
+    if (state.pending.empty())
+      break;
+    GstSessionContext *context = pause_detect_session(self, nullptr);
+    pause_detect_post(self, context);
+    const gboolean forwarded = gst_pad_event_default(pad, parent, event);
+    pause_detect_push_pending(self, context);
+    if (context != nullptr)
+      gst_session_context_unref(context);
+    return forwarded;
+  }
+  case GST_EVENT_EOS:
+    if (state.has_caps) {
+      if (auto turn = state.turn.finish(current_time(state))) {
+        state.pending.push_back(PendingTurn{*turn});
+        GstSessionContext *context = pause_detect_session(self, nullptr);
+        pause_detect_post(self, context);
+        pause_detect_push_pending(self, context);
+        if (context != nullptr)
+          gst_session_context_unref(context);
+      }
+    }
+    break;
+  default:
+    break;
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+static GstStateChangeReturn gst_pause_detect_change_state(GstElement *element,
+                                                          GstStateChange transition) {
+  GstPauseDetect *self = GST_PAUSE_DETECT(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    pause_detect_reset_stream(self);
+    gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
+  }
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_pause_detect_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    pause_detect_reset_stream(self);
+    self->state->has_caps = FALSE;
+  }
+  return ret;
+}
+
+/* ---- properties ------------------------------------------------------------- */
+
+static void gst_pause_detect_set_property(GObject *object, guint prop_id, const GValue *value,
+                                          GParamSpec *pspec) {
+  GstPauseDetect *self = GST_PAUSE_DETECT(object);
+  g_mutex_lock(&self->settings_lock);
+  PauseDetectSettings &settings = *self->settings;
+  switch (prop_id) {
+  case PROP_THRESHOLD:
+    settings.turn.threshold = g_value_get_float(value);
+    break;
+  case PROP_END_THRESHOLD:
+    settings.turn.end_threshold = g_value_get_float(value);
+    break;
+  case PROP_MIN_SPEECH_DURATION:
+    settings.turn.min_speech_ns = g_value_get_uint64(value);
+    break;
+  case PROP_MIN_SILENCE_DURATION:
+    settings.turn.min_silence_ns = g_value_get_uint64(value);
+    break;
+  case PROP_SPEECH_PAD:
+    settings.turn.speech_pad_ns = g_value_get_uint64(value);
+    break;
+  case PROP_MAX_SPEECH_DURATION:
+    settings.turn.max_speech_ns = g_value_get_uint64(value);
+    break;
+  case PROP_FRAME_DURATION:
+    settings.frame_ms = g_value_get_uint(value);
+    break;
+  case PROP_POST_MESSAGES:
+    settings.post_messages = g_value_get_boolean(value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+  settings.version++;
+  g_mutex_unlock(&self->settings_lock);
+}
+
+static void gst_pause_detect_get_property(GObject *object, guint prop_id, GValue *value,
+                                          GParamSpec *pspec) {
+  GstPauseDetect *self = GST_PAUSE_DETECT(object);
+  g_mutex_lock(&self->settings_lock);
+  const PauseDetectSettings &settings = *self->settings;
+  switch (prop_id) {
+  case PROP_THRESHOLD:
+    g_value_set_float(value, settings.turn.threshold);
+    break;
+  case PROP_END_THRESHOLD:
+    g_value_set_float(value, settings.turn.end_threshold);
+    break;
+  case PROP_MIN_SPEECH_DURATION:
+    g_value_set_uint64(value, settings.turn.min_speech_ns);
+    break;
+  case PROP_MIN_SILENCE_DURATION:
+    g_value_set_uint64(value, settings.turn.min_silence_ns);
+    break;
+  case PROP_SPEECH_PAD:
+    g_value_set_uint64(value, settings.turn.speech_pad_ns);
+    break;
+  case PROP_MAX_SPEECH_DURATION:
+    g_value_set_uint64(value, settings.turn.max_speech_ns);
+    break;
+  case PROP_FRAME_DURATION:
+    g_value_set_uint(value, settings.frame_ms);
+    break;
+  case PROP_POST_MESSAGES:
+    g_value_set_boolean(value, settings.post_messages);
+    break;
+  case PROP_ENGINE:
+    /* fixed at construction: the analyzer's engine never changes */
+    g_value_set_string(value, self->state->analyzer->engine().name());
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+  g_mutex_unlock(&self->settings_lock);
+}
+
+/* ---- GObject ---------------------------------------------------------------- */
+
+static void gst_pause_detect_finalize(GObject *object) {
+  GstPauseDetect *self = GST_PAUSE_DETECT(object);
+  delete self->state;
+  delete self->settings;
+  g_mutex_clear(&self->settings_lock);
+  G_OBJECT_CLASS(gst_pause_detect_parent_class)->finalize(object);
+}
+
+static void gst_pause_detect_init(GstPauseDetect *self) {
+  g_mutex_init(&self->settings_lock);
+  self->settings = new PauseDetectSettings();
+  self->settings->turn.threshold = DEFAULT_THRESHOLD;
+  self->settings->turn.end_threshold = DEFAULT_END_THRESHOLD;
+  self->settings->turn.min_speech_ns = DEFAULT_MIN_SPEECH_DURATION;
+  self->settings->turn.min_silence_ns = DEFAULT_MIN_SILENCE_DURATION;
+  self->settings->turn.speech_pad_ns = DEFAULT_SPEECH_PAD;
+  self->settings->turn.max_speech_ns = DEFAULT_MAX_SPEECH_DURATION;
+  self->state = new PauseDetectState();
+  self->state->analyzer = std::make_unique<vad::FrameAnalyzer>(vad::make_builtin_engine());
+  gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
+
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_pause_detect_chain));
+  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_pause_detect_sink_event));
+  GST_PAD_SET_PROXY_CAPS(self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
+  GST_PAD_SET_PROXY_SCHEDULING(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  GST_PAD_SET_PROXY_CAPS(self->srcpad);
+  GST_PAD_SET_PROXY_ALLOCATION(self->srcpad);
+  GST_PAD_SET_PROXY_SCHEDULING(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
+
+static void install_time_property(GObjectClass *gobject_class, guint id, const char *name,
+                                  const char *nick, const char *blurb, guint64 max,
+                                  guint64 default_value) {
+  g_object_class_install_property(
+      gobject_class, id,
+      g_param_spec_uint64(name, nick, blurb, 0, max, default_value,
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_PLAYING)));
+}
+
+static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(pause_detect_debug, "pausedetect", 0,
+                          "voice activity and end-of-turn detection");
+
+  gobject_class->set_property = gst_pause_detect_set_property;
+  gobject_class->get_property = gst_pause_detect_get_property;
+  gobject_class->finalize = gst_pause_detect_finalize;
+
+  const auto playing_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                      GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_THRESHOLD,
+      g_param_spec_float("threshold", "Speech threshold",
+                         "Speech probability at or above which a frame counts as speech", 0.0f,
+                         1.0f, DEFAULT_THRESHOLD, playing_flags));
+  g_object_class_install_property(
+      gobject_class, PROP_END_THRESHOLD,
+      g_param_spec_float("end-threshold", "End-of-speech threshold",
+                         "Speech probability below which a frame counts as silence "
+                         "(hysteresis; used as min(end-threshold, threshold))",
+                         0.0f, 1.0f, DEFAULT_END_THRESHOLD, playing_flags));
+  install_time_property(gobject_class, PROP_MIN_SPEECH_DURATION, "min-speech-duration",
+                        "Minimum speech duration",
+                        "Speech needed to open an utterance, in nanoseconds", 10 * GST_SECOND,
+                        DEFAULT_MIN_SPEECH_DURATION);
+  install_time_property(gobject_class, PROP_MIN_SILENCE_DURATION, "min-silence-duration",
+                        "Minimum silence duration",
+                        "Silence that ends an utterance (a pause), in nanoseconds", 60 * GST_SECOND,
+                        DEFAULT_MIN_SILENCE_DURATION);
+  install_time_property(gobject_class, PROP_SPEECH_PAD, "speech-pad", "Speech pad",
+                        "Audio before the detected onset that belongs to the utterance, in "
+                        "nanoseconds (reported in speech-start)",
+                        5 * GST_SECOND, DEFAULT_SPEECH_PAD);
+  install_time_property(gobject_class, PROP_MAX_SPEECH_DURATION, "max-speech-duration",
+                        "Maximum speech duration",
+                        "Longest utterance before a pause is forced, in nanoseconds (0 = none)",
+                        G_MAXUINT64, DEFAULT_MAX_SPEECH_DURATION);
+  g_object_class_install_property(
+      gobject_class, PROP_FRAME_DURATION,
+      g_param_spec_uint("frame-duration", "Frame duration",
+                        "Analysis frame length in milliseconds (applies from the next caps)",
+                        vad::kMinFrameMs, vad::kMaxFrameMs, DEFAULT_FRAME_DURATION_MS,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean("post-messages", "Post messages",
+                           "Post a 'pausedetect' element message on each decision (events "
+                           "downstream are always sent)",
+                           DEFAULT_POST_MESSAGES, playing_flags));
+  g_object_class_install_property(
+      gobject_class, PROP_ENGINE,
+      g_param_spec_string("engine", "Engine",
+                          "The voice-activity engine that runs (builtin: band energy over an "
+                          "adaptive noise floor, no model file)",
+                          "builtin",
+                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Pause detector", "Filter/Analyzer/Audio",
+      "Detects voice activity and the end of a speaker's turn frame by frame; posts messages "
+      "and sends turn events downstream",
+      "voicekit developers");
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_pause_detect_change_state);
+}
