@@ -245,6 +245,9 @@ GST_START_TEST(test_webrtc_id_from_the_session) {
     gst_event_unref(event);
   }
   fail_unless_equals_int(with_context, 4);
+  /* messages on the bus hold the elements: flush them before teardown */
+  gst_bus_set_flushing(bus, TRUE);
+  gst_element_set_bus(h->element, nullptr);
   gst_harness_teardown(h);
   gst_object_unref(bus);
 }
