@@ -63,12 +63,14 @@ struct SessionTagSettings {
   GstSessionContext *context; /* never NULL after init */
   gboolean id_generated;      /* context's id came from gst_session_id_generate() */
   gboolean id_announced;      /* the generated id was posted on the bus */
+  gint version;               /* bumped (atomically, under the lock) on every change */
 };
 
 /* Owned by the streaming thread (chain and serialized events); reset in state
  * changes while streaming is stopped. No lock. */
 struct SessionTagState {
   GstSessionContext *sent_context; /* last context sent downstream as sticky event */
+  gint seen_version;               /* settings.version that sent_context came from */
 };
 
 struct _GstSessionTag {
@@ -102,6 +104,7 @@ static GstSessionContext *session_tag_ref_context(GstSessionTag *self) {
 static void session_tag_replace_context_locked(GstSessionTag *self, GstSessionContext *context) {
   GstSessionContext *old = self->settings.context;
   self->settings.context = context;
+  g_atomic_int_inc(&self->settings.version);
   if (old != nullptr)
     gst_session_context_unref(old);
 }
@@ -194,9 +197,17 @@ static void session_tag_sync_event(GstSessionTag *self, GstSessionContext *conte
 }
 
 /* The context to tag with, after making sure its sticky event went out first.
- * Returns a borrowed pointer owned by state.sent_context. */
+ * Returns a borrowed pointer owned by state.sent_context. The per-buffer path
+ * reads only an atomic version number; the lock is taken after a change. */
 static GstSessionContext *session_tag_prepare(GstSessionTag *self) {
-  session_tag_sync_event(self, session_tag_ref_context(self));
+  const gint version = g_atomic_int_get(&self->settings.version);
+  if (G_UNLIKELY(self->state.sent_context == nullptr || version != self->state.seen_version)) {
+    g_mutex_lock(&self->settings_lock);
+    self->state.seen_version = self->settings.version;
+    GstSessionContext *context = gst_session_context_ref(self->settings.context);
+    g_mutex_unlock(&self->settings_lock);
+    session_tag_sync_event(self, context);
+  }
   return self->state.sent_context;
 }
 
@@ -210,7 +221,8 @@ static GstBuffer *session_tag_buffer(GstBuffer *buffer, GstSessionContext *conte
 }
 
 static GstFlowReturn gst_session_tag_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
-  GstSessionTag *self = GST_SESSION_TAG(parent);
+  /* unchecked cast: this runs per buffer and parent is always ours */
+  auto *self = reinterpret_cast<GstSessionTag *>(parent);
   GstSessionContext *context = session_tag_prepare(self);
   buffer = session_tag_buffer(buffer, context);
   /* Our reference keeps `context` alive through the push even if the
@@ -227,7 +239,7 @@ static gboolean tag_list_item(GstBuffer **buffer, guint, gpointer context) {
 }
 
 static GstFlowReturn gst_session_tag_chain_list(GstPad *, GstObject *parent, GstBufferList *list) {
-  GstSessionTag *self = GST_SESSION_TAG(parent);
+  auto *self = reinterpret_cast<GstSessionTag *>(parent);
   GstSessionContext *context = session_tag_prepare(self);
   list = gst_buffer_list_make_writable(list);
   gst_buffer_list_foreach(list, tag_list_item, context);
@@ -337,7 +349,9 @@ static void gst_session_tag_init(GstSessionTag *self) {
   self->settings.context = gst_session_context_new(generated, nullptr);
   self->settings.id_generated = TRUE;
   self->settings.id_announced = FALSE;
+  self->settings.version = 0;
   self->state.sent_context = nullptr;
+  self->state.seen_version = -1;
   g_free(generated);
 
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
