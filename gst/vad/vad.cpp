@@ -116,10 +116,55 @@ struct Biquad {
   }
 };
 
-/* Speech-band energy over a noise floor that is the minimum frame energy of
- * the last ~1.6 s (minimum statistics): pauses between words keep the floor at
- * the noise level during speech, and it follows a rising noise within the
- * window. The probability is a logistic function of the band SNR. */
+/* Minimum statistics: the minimum frame level over the last 8 blocks of
+ * frames. Pauses between words keep it at or below the noise level during
+ * speech, and it follows a rising noise within the window. */
+class FloorTracker {
+public:
+  void configure(std::size_t frames_per_block) {
+    frames_per_block_ = std::max<std::size_t>(1, frames_per_block);
+    reset();
+  }
+  void reset() {
+    block_mins_.fill(kNoFloor);
+    block_index_ = 0;
+    frames_in_block_ = 0;
+  }
+  /* Adds a level (dB) and returns the floor. */
+  float update(float level_db) {
+    float &current = block_mins_[block_index_];
+    current = std::min(current, level_db);
+    float floor_db = kNoFloor;
+    for (float block_min : block_mins_)
+      floor_db = std::min(floor_db, block_min);
+    if (++frames_in_block_ == frames_per_block_) {
+      frames_in_block_ = 0;
+      block_index_ = (block_index_ + 1) % block_mins_.size();
+      block_mins_[block_index_] = kNoFloor;
+    }
+    return floor_db;
+  }
+
+private:
+  static constexpr float kNoFloor = std::numeric_limits<float>::max();
+  std::array<float, 8> block_mins_{};
+  std::size_t block_index_ = 0;
+  std::size_t frames_in_block_ = 0;
+  std::size_t frames_per_block_ = 1;
+};
+
+/* Speech-band (200 Hz to 4 kHz) energy over an estimate of the noise in
+ * that band; the probability is a logistic function of the SNR.
+ *
+ * The noise estimate follows the level down quickly, up slowly while the
+ * level stays near it (noise), and barely while the level is well above it
+ * (speech must not raise it: a long sentence would otherwise make its own
+ * weak ending look like silence). It never sits below the minimum level of
+ * the last ~1.6 s (minimum statistics), so a noise that gets louder is
+ * followed within that window. Levels vary by a few dB from frame to frame
+ * in stationary noise; the estimate sits near their middle, and the SNR
+ * midpoint (6 dB) clears their peaks. Constants chosen with tools/vad-eval
+ * (docs/pausedetect-eval.md). */
 class BuiltinEngine final : public Engine {
 public:
   const char *name() const override { return "builtin"; }
@@ -131,21 +176,17 @@ public:
     const double analysis_rate = static_cast<double>(rate) / decimation_;
     high_pass_ = Biquad::design(kLowHz, analysis_rate, true);
     low_pass_ = Biquad::design(std::min(kHighHz, 0.45 * analysis_rate), analysis_rate, false);
-    frame_samples_ = frame_samples;
     analysed_per_frame_ = frame_samples / static_cast<std::size_t>(decimation_);
-    const double frame_s = static_cast<double>(frame_samples) / rate;
-    frames_per_block_ =
-        std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(kBlockSeconds / frame_s)));
+    frame_seconds_ = static_cast<float>(frame_samples) / static_cast<float>(rate);
+    minimum_.configure(static_cast<std::size_t>(std::lround(kBlockSeconds / frame_seconds_)));
     reset();
   }
 
   void reset() override {
     high_pass_.clear();
     low_pass_.clear();
-    block_mins_.fill(kNoFloor);
-    block_index_ = 0;
-    frames_in_block_ = 0;
-    blocks_seen_ = 0;
+    minimum_.reset();
+    has_noise_ = false;
   }
 
   float process(const float *frame) override {
@@ -166,48 +207,53 @@ public:
       energy = 0.0;
     }
     const float level_db =
-        static_cast<float>(10.0 * std::log10(energy / analysed_per_frame_ + 1e-12));
-    const float floor_db = update_floor(level_db);
-    const float snr_db = level_db - floor_db;
+        static_cast<float>(10.0 * std::log10(energy / analysed_per_frame_ + 1e-15));
+    /* Digital silence (muted input, GAPs, padding) says nothing about the
+     * noise: it is not speech and leaves the estimates alone. */
+    if (level_db < kDigitalSilenceDb)
+      return 0.0f;
+    const float snr_db = level_db - update_noise(level_db);
     return 1.0f / (1.0f + std::exp(-(snr_db - kSnrMidpointDb) / kSnrSlopeDb));
   }
 
 private:
-  /* Adds this frame's level to the running minimum and returns the floor. */
-  float update_floor(float level_db) {
-    float &current = block_mins_[block_index_];
-    current = std::min(current, level_db);
-    float floor_db = kNoFloor;
-    for (float block_min : block_mins_)
-      floor_db = std::min(floor_db, block_min);
-    if (++frames_in_block_ == frames_per_block_) {
-      frames_in_block_ = 0;
-      block_index_ = (block_index_ + 1) % block_mins_.size();
-      block_mins_[block_index_] = kNoFloor;
-      blocks_seen_++;
+  /* Adds a level to the estimates; returns the noise level to compare with. */
+  float update_noise(float level_db) {
+    const float minimum_db = minimum_.update(level_db);
+    if (!has_noise_) {
+      noise_db_ = level_db;
+      has_noise_ = true;
+    } else if (level_db < noise_db_) {
+      noise_db_ += kFallRate * (level_db - noise_db_);
+    } else if (level_db - noise_db_ < kNoiseGateDb) {
+      noise_db_ += kRiseRate * (level_db - noise_db_);
+    } else {
+      noise_db_ += kSpeechRiseDbPerSecond * frame_seconds_;
     }
-    return std::max(floor_db, kFloorMinDb);
+    noise_db_ = std::max(noise_db_, minimum_db);
+    return noise_db_;
   }
 
   static constexpr double kLowHz = 200.0;
   static constexpr double kHighHz = 4000.0;
-  static constexpr double kBlockSeconds = 0.2;
-  static constexpr float kNoFloor = std::numeric_limits<float>::max();
-  /* Below this the floor does not go: digital silence is not a noise floor. */
-  static constexpr float kFloorMinDb = -66.0f;
-  static constexpr float kSnrMidpointDb = 8.0f;
+  /* Frames quieter than this are digital silence, not a noise floor. */
+  static constexpr float kDigitalSilenceDb = -100.0f;
+  static constexpr double kBlockSeconds = 0.2; /* 8 blocks: a 1.6 s minimum */
+  static constexpr float kFallRate = 0.2f;     /* per frame, toward a lower level */
+  static constexpr float kRiseRate = 0.02f;    /* per frame, toward a level near the noise */
+  static constexpr float kNoiseGateDb = 3.0f;  /* "near the noise" */
+  static constexpr float kSpeechRiseDbPerSecond = 0.5f;
+  static constexpr float kSnrMidpointDb = 6.0f; /* probability 0.5 */
   static constexpr float kSnrSlopeDb = 1.5f;
 
   int decimation_ = 1;
   Biquad high_pass_;
   Biquad low_pass_;
-  std::size_t frame_samples_ = 0;
   std::size_t analysed_per_frame_ = 0;
-  std::array<float, 8> block_mins_{};
-  std::size_t block_index_ = 0;
-  std::size_t frames_in_block_ = 0;
-  std::size_t frames_per_block_ = 1;
-  std::uint64_t blocks_seen_ = 0;
+  float frame_seconds_ = 0.01f;
+  FloorTracker minimum_;
+  float noise_db_ = 0.0f;
+  bool has_noise_ = false;
 };
 
 } // namespace

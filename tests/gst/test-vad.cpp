@@ -190,6 +190,47 @@ TEST(BuiltinEngine, SteadyNoiseIsNotSpeech) {
   EXPECT_TRUE(detect(analyzer, samples, 160, 16000).empty());
 }
 
+/* A noise that gets 20 dB louder at once (a fan switched on) is taken for
+ * speech only until the noise estimate catches up: within two seconds. */
+TEST(BuiltinEngine, FollowsANoiseThatGetsLouder) {
+  std::mt19937 random(3);
+  std::normal_distribution<float> quiet(0.0f, 0.003f), loud(0.0f, 0.03f);
+  std::vector<float> samples;
+  for (int i = 0; i < 16000 * 5; i++)
+    samples.push_back(quiet(random));
+  for (int i = 0; i < 16000 * 10; i++)
+    samples.push_back(loud(random));
+  AudioFormat f32 = mono_s16(16000);
+  f32.sample_format = SampleFormat::kF32;
+  FrameAnalyzer analyzer = make_analyzer(f32);
+  const std::vector<TurnEvent> events = detect(analyzer, samples, 160, 16000, false);
+  ASSERT_LE(events.size(), 2u);
+  if (!events.empty()) {
+    ASSERT_EQ(events.size(), 2u) << "the noise step never stopped counting as speech";
+    EXPECT_EQ(events[1].kind, TurnEvent::Kind::kPause);
+    EXPECT_LT(events[1].speech_end_ns, 7000000000ull); /* step at 5 s */
+  }
+}
+
+TEST(BuiltinEngine, LevelDoesNotMatter) {
+  /* the same speech 30 dB quieter gives the same decisions */
+  const std::vector<std::int16_t> speech = two_turns(16000);
+  std::vector<float> loud(speech.size()), quiet(speech.size());
+  for (std::size_t i = 0; i < speech.size(); i++) {
+    loud[i] = static_cast<float>(speech[i]) / 32768.0f;
+    quiet[i] = loud[i] * 0.0316f;
+  }
+  AudioFormat f32 = mono_s16(16000);
+  f32.sample_format = SampleFormat::kF32;
+  FrameAnalyzer a = make_analyzer(f32), b = make_analyzer(f32);
+  const std::vector<TurnEvent> from_loud = detect(a, loud, 160, 16000);
+  const std::vector<TurnEvent> from_quiet = detect(b, quiet, 160, 16000);
+  ASSERT_EQ(from_loud.size(), from_quiet.size());
+  for (std::size_t i = 0; i < from_loud.size(); i++)
+    EXPECT_NEAR(static_cast<double>(from_loud[i].decision_ns),
+                static_cast<double>(from_quiet[i].decision_ns), 20e6);
+}
+
 TEST(BuiltinEngine, ResetForgetsThePartialFrame) {
   const std::vector<std::int16_t> speech = two_turns(16000);
   FrameAnalyzer analyzer = make_analyzer(mono_s16(16000));

@@ -1,7 +1,9 @@
 /* vad-eval corpus: see corpus.hpp and docs/pausedetect-eval.md.
  *
  * Trimming rule (offline, non-causal, per recording):
- *   1. Remove the recording's DC offset.
+ *   1. Remove the recording's DC offset; high-pass at 150 Hz (fourth order)
+ *      for the measurement only: rumble and breath pops below that carry
+ *      energy but no speech (the mixes keep the recordings as they are).
  *   2. Level of 10 ms windows every 5 ms: 10 log10(mean square).
  *   3. Noise floor = 10th percentile of those levels, peak = 99th percentile.
  *      Threshold = floor + 0.3 (peak - floor), and at least floor + 12 dB.
@@ -174,6 +176,30 @@ void remove_dc(std::vector<float> *samples) {
     v -= static_cast<float>(mean);
 }
 
+/* Fourth-order high-pass (two Butterworth sections, bilinear transform):
+ * rumble, handling noise and breath pops below `cutoff_hz` carry energy but no
+ * speech, and must not count as speech in the ground truth. */
+void high_pass(std::vector<float> *samples, double cutoff_hz, int rate) {
+  const double w0 = 2.0 * M_PI * cutoff_hz / rate;
+  const double alpha = std::sin(w0) / (2.0 * M_SQRT1_2);
+  const double cosw = std::cos(w0);
+  const double a0 = 1.0 + alpha;
+  const double b0 = (1.0 + cosw) / 2.0 / a0, b1 = -(1.0 + cosw) / a0, b2 = b0;
+  const double a1 = -2.0 * cosw / a0, a2 = (1.0 - alpha) / a0;
+  for (int section = 0; section < 2; section++) {
+    double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+    for (float &v : *samples) {
+      const double x0 = v;
+      const double y0 = b0 * x0 + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+      x2 = x1;
+      x1 = x0;
+      y2 = y1;
+      y1 = y0;
+      v = static_cast<float>(y0);
+    }
+  }
+}
+
 } // namespace
 
 /* ---- audio files --------------------------------------------------------- */
@@ -275,6 +301,7 @@ std::vector<Segment> segment_recording(const Audio &audio, const std::string &na
                                        const TrimRule &rule, SourceStats *stats) {
   std::vector<float> x = audio.samples;
   remove_dc(&x);
+  high_pass(&x, rule.high_pass_hz, audio.rate);
   const std::size_t window =
       static_cast<std::size_t>(audio.rate) * static_cast<std::size_t>(rule.window_ms) / 1000;
   const std::size_t hop =
