@@ -58,15 +58,20 @@ const char *detector_name(Detector d) {
   return "?";
 }
 
+/* The turn rule's defaults are pausedetect's: one source, TurnConfig. */
+const vad::TurnConfig kTurnDefaults{};
+
+int to_ms(std::uint64_t ns) { return static_cast<int>(ns / vad::kMillisecond); }
+
 struct Options {
   std::string data_dir = "/usr/share/pocketsphinx/test/data";
   std::string noise_file = "/usr/share/sounds/alsa/Noise.wav";
   std::string dump_dir;
-  int min_silence_ms = 500;
-  int min_speech_ms = 60;
-  int speech_pad_ms = 300;
-  double threshold = 0.5;
-  double end_threshold = 0.35;
+  int min_silence_ms = to_ms(kTurnDefaults.min_silence_ns);
+  int min_speech_ms = to_ms(kTurnDefaults.min_speech_ns);
+  int speech_pad_ms = to_ms(kTurnDefaults.speech_pad_ns);
+  double threshold = kTurnDefaults.threshold;
+  double end_threshold = kTurnDefaults.end_threshold;
   int frame_ms = 10;
   std::uint32_t seed = 20240601;
   int turns = 48;
@@ -98,11 +103,11 @@ void usage(FILE *to) {
           "  --quick               one level (-20 dBFS) and the first noise only\n"
           "  --detectors LIST      builtin,webrtcdsp,removesilence (default all)\n"
           "  --frame-ms N          builtin engine frame, 10..32 (default 10)\n"
-          "  --min-silence-ms N    turn rule: silence that makes a pause (default 500)\n"
-          "  --min-speech-ms N     turn rule: speech that starts an utterance (default 60)\n"
-          "  --speech-pad-ms N     turn rule: audio kept before the onset (default 300)\n"
-          "  --threshold P         turn rule: speech at or above (default 0.5)\n"
-          "  --end-threshold P     turn rule: silence below (default 0.35)\n"
+          "  --min-silence-ms N    turn rule: silence that makes a pause (default %d)\n"
+          "  --min-speech-ms N     turn rule: speech that starts an utterance (default %d)\n"
+          "  --speech-pad-ms N     turn rule: audio kept before the onset (default %d)\n"
+          "  --threshold P         turn rule: speech at or above (default %.2f)\n"
+          "  --end-threshold P     turn rule: silence below (default %.2f)\n"
           "  --removesilence-threshold DB  removesilence threshold (default -60; the element\n"
           "                        truncates it to a multiple of 10 dB)\n"
           "  --webrtc-likelihood L very-low, low, moderate, high (default low)\n"
@@ -110,7 +115,10 @@ void usage(FILE *to) {
           "  --turns N             at least N turns (default 48)\n"
           "  --dump-wav DIR        write every mix as WAV plus an Audacity label file\n"
           "  --verbose             list every missed turn and false pause\n"
-          "  --help                this text\n");
+          "  --help                this text\n",
+      to_ms(kTurnDefaults.min_silence_ns), to_ms(kTurnDefaults.min_speech_ns),
+      to_ms(kTurnDefaults.speech_pad_ns), static_cast<double>(kTurnDefaults.threshold),
+      static_cast<double>(kTurnDefaults.end_threshold));
 }
 
 std::vector<std::string> split(const std::string &text) {

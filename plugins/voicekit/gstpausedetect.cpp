@@ -60,12 +60,14 @@ GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
 
 namespace vad = voicekit::vad;
 
-constexpr gfloat DEFAULT_THRESHOLD = 0.5f;
-constexpr gfloat DEFAULT_END_THRESHOLD = 0.35f;
-constexpr guint64 DEFAULT_MIN_SPEECH_DURATION = 60 * GST_MSECOND;
-constexpr guint64 DEFAULT_MIN_SILENCE_DURATION = 500 * GST_MSECOND;
-constexpr guint64 DEFAULT_SPEECH_PAD = 300 * GST_MSECOND;
-constexpr guint64 DEFAULT_MAX_SPEECH_DURATION = 0;
+/* The turn rule's defaults live in one place, vad::TurnConfig. */
+static const vad::TurnConfig kTurnDefaults{};
+static const gfloat DEFAULT_THRESHOLD = kTurnDefaults.threshold;
+static const gfloat DEFAULT_END_THRESHOLD = kTurnDefaults.end_threshold;
+static const guint64 DEFAULT_MIN_SPEECH_DURATION = kTurnDefaults.min_speech_ns;
+static const guint64 DEFAULT_MIN_SILENCE_DURATION = kTurnDefaults.min_silence_ns;
+static const guint64 DEFAULT_SPEECH_PAD = kTurnDefaults.speech_pad_ns;
+static const guint64 DEFAULT_MAX_SPEECH_DURATION = kTurnDefaults.max_speech_ns;
 constexpr guint DEFAULT_FRAME_DURATION_MS = 10;
 constexpr gboolean DEFAULT_POST_MESSAGES = TRUE;
 
@@ -506,13 +508,7 @@ static void gst_pause_detect_finalize(GObject *object) {
 
 static void gst_pause_detect_init(GstPauseDetect *self) {
   g_mutex_init(&self->settings_lock);
-  self->settings = new PauseDetectSettings();
-  self->settings->turn.threshold = DEFAULT_THRESHOLD;
-  self->settings->turn.end_threshold = DEFAULT_END_THRESHOLD;
-  self->settings->turn.min_speech_ns = DEFAULT_MIN_SPEECH_DURATION;
-  self->settings->turn.min_silence_ns = DEFAULT_MIN_SILENCE_DURATION;
-  self->settings->turn.speech_pad_ns = DEFAULT_SPEECH_PAD;
-  self->settings->turn.max_speech_ns = DEFAULT_MAX_SPEECH_DURATION;
+  self->settings = new PauseDetectSettings(); /* turn rule at kTurnDefaults */
   self->state = new PauseDetectState();
   self->state->analyzer = std::make_unique<vad::FrameAnalyzer>(vad::make_builtin_engine());
   gst_segment_init(&self->state->segment, GST_FORMAT_TIME);

@@ -22,7 +22,7 @@ struct Feeder {
   std::uint64_t now = 0;
   std::vector<TurnEvent> events;
 
-  explicit Feeder(const TurnConfig &config = TurnConfig()) : detector(config) {}
+  explicit Feeder(const TurnConfig &config) : detector(config) {}
 
   void feed(float probability, std::uint64_t duration) {
     for (std::uint64_t t = 0; t < duration; t += kFrame) {
@@ -33,8 +33,19 @@ struct Feeder {
   }
 };
 
-TurnConfig config_without_pad() {
+/* Explicit values, not the tuned defaults: these tests are about the rule. */
+TurnConfig base_config() {
   TurnConfig config;
+  config.threshold = 0.5f;
+  config.end_threshold = 0.35f;
+  config.min_speech_ns = 60 * kMillisecond;
+  config.min_silence_ns = 500 * kMillisecond;
+  config.speech_pad_ns = 300 * kMillisecond;
+  return config;
+}
+
+TurnConfig config_without_pad() {
+  TurnConfig config = base_config();
   config.speech_pad_ns = 0;
   return config;
 }
@@ -42,7 +53,7 @@ TurnConfig config_without_pad() {
 } // namespace
 
 TEST(Turn, SilenceMakesNoEvents) {
-  Feeder feeder;
+  Feeder feeder(base_config());
   feeder.feed(0.0f, 5000 * kMillisecond);
   feeder.feed(0.45f, 5000 * kMillisecond); /* between the thresholds: not speech */
   EXPECT_TRUE(feeder.events.empty());
@@ -50,7 +61,7 @@ TEST(Turn, SilenceMakesNoEvents) {
 }
 
 TEST(Turn, SpeechThenSilenceGivesStartAndPauseAtTheRightTimes) {
-  TurnConfig config;
+  TurnConfig config = base_config();
   config.min_speech_ns = 60 * kMillisecond;
   config.speech_pad_ns = 300 * kMillisecond;
   Feeder feeder(config);
@@ -73,7 +84,7 @@ TEST(Turn, SpeechThenSilenceGivesStartAndPauseAtTheRightTimes) {
 }
 
 TEST(Turn, PadNeverReachesBeforeZeroOrThePreviousUtterance) {
-  TurnConfig config;
+  TurnConfig config = base_config();
   config.speech_pad_ns = 500 * kMillisecond;
   Feeder feeder(config);
   feeder.feed(0.9f, 300 * kMillisecond); /* speech at 0 */
@@ -109,7 +120,7 @@ TEST(Turn, ShortGapsStayInsideTheTurn) {
 }
 
 TEST(Turn, BlipsShorterThanMinSpeechDoNotStart) {
-  TurnConfig config;
+  TurnConfig config = base_config();
   config.min_speech_ns = 100 * kMillisecond;
   Feeder feeder(config);
   for (int i = 0; i < 20; i++) {
@@ -166,7 +177,7 @@ TEST(Turn, FinishClosesAnOpenUtterance) {
 }
 
 TEST(Turn, ResetStartsCountingAgain) {
-  Feeder feeder;
+  Feeder feeder(base_config());
   feeder.feed(0.9f, 300 * kMillisecond);
   feeder.feed(0.0f, 600 * kMillisecond);
   feeder.detector.reset();
