@@ -6,7 +6,8 @@ set -euo pipefail
 VOICEKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VOICEKIT_BUILD=${VOICEKIT_BUILD:-$VOICEKIT_ROOT/build}
 
-# Everything the build, the tests and the demo need, from Debian 12 only.
+# Everything the build, the tests, the demo and the evaluation tool need (alsa-utils
+# ships the recorded noise vad-eval mixes in), from Debian 12 only.
 VOICEKIT_PACKAGES=(
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -14,7 +15,7 @@ VOICEKIT_PACKAGES=(
   gstreamer1.0-plugins-bad
   gobject-introspection libgirepository1.0-dev python3 python3-gi gir1.2-gstreamer-1.0
   libgtest-dev
-  pocketsphinx-testdata
+  pocketsphinx-testdata alsa-utils
 )
 
 voicekit_install_packages() {
