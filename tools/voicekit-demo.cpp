@@ -10,8 +10,13 @@
  * does:
  *
  *   filesrc ! rawaudioparse|wavparse ! sessiontag webrtc-id=session-1-... !
- *     audioconvert ! audioresample ! audio/x-raw,rate=48000 ! opusenc ! opusdec !
- *     queue ! funnel ! fakesink sync=true      (one such branch per session)
+ *     audioconvert ! pausedetect ! audioresample ! audio/x-raw,rate=48000 !
+ *     opusenc ! opusdec ! queue ! funnel ! fakesink sync=true
+ *                                          (one such branch per session)
+ *
+ * pausedetect in each branch reports when its caller starts and stops
+ * speaking; each of its messages carries the webrtc-id, which must be the
+ * branch's own.
  *
  * At the sink, every buffer must still say which session it belongs to, in two
  * ways: the GstSessionMeta on the buffer (gst_buffer_get_webrtc_id()) and the
@@ -242,15 +247,44 @@ std::string pipeline_description(const std::vector<Session> &sessions) {
                                "sample-rate=16000 num-channels=1"
                              : "wavparse";
     description += "  filesrc name=src" + n + " ! " + parser + " ! sessiontag name=tag" + n +
-                   " ! audioconvert ! audioresample ! audio/x-raw,rate=48000 ! opusenc ! "
+                   " ! audioconvert ! pausedetect name=detect" + n +
+                   " ! audioresample ! audio/x-raw,rate=48000 ! opusenc ! "
                    "opusdec ! queue name=end" +
                    n + " ! mix.";
   }
   return description;
 }
 
+/* Prints a pausedetect decision; false when it names another session than
+ * the branch (detectN) it came from. */
+bool report_turn(GstMessage *message, const std::vector<Session> &sessions) {
+  const GstStructure *s = gst_message_get_structure(message);
+  const gchar *name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  const size_t branch = static_cast<size_t>(std::strtoul(name + strlen("detect"), nullptr, 10));
+  const gchar *event = gst_structure_get_string(s, "event");
+  const gchar *id = gst_structure_get_string(s, "webrtc-id");
+  guint64 utterance = 0, stream_time = 0, start = 0, end = 0;
+  gst_structure_get_uint64(s, "utterance", &utterance);
+  gst_structure_get_uint64(s, "stream-time", &stream_time);
+  gst_structure_get_uint64(s, "speech-start", &start);
+  const bool right =
+      branch < sessions.size() && g_strcmp0(id, sessions[branch].webrtc_id.c_str()) == 0;
+  if (g_strcmp0(event, "pause") == 0 && gst_structure_get_uint64(s, "speech-end", &end))
+    std::printf("  %-2zu  %" GST_TIME_FORMAT "  %-24s pause after utterance %" G_GUINT64_FORMAT
+                " (speech %.2f s to %.2f s)%s\n",
+                branch + 1, GST_TIME_ARGS(stream_time), id != nullptr ? id : "(none)", utterance,
+                static_cast<double>(start) / GST_SECOND, static_cast<double>(end) / GST_SECOND,
+                right ? "" : "  WRONG SESSION");
+  else
+    std::printf("  %-2zu  %" GST_TIME_FORMAT "  %-24s speech-start, utterance %" G_GUINT64_FORMAT
+                "%s\n",
+                branch + 1, GST_TIME_ARGS(stream_time), id != nullptr ? id : "(none)", utterance,
+                right ? "" : "  WRONG SESSION");
+  return right;
+}
+
 /* Plays the pipeline to the end. Returns false on an error. */
-bool run(GstElement *pipeline) {
+bool run(GstElement *pipeline, const std::vector<Session> &sessions) {
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     std::fprintf(stderr, "voicekit-demo: the pipeline does not start\n");
     gst_element_set_state(pipeline, GST_STATE_NULL);
@@ -261,12 +295,17 @@ bool run(GstElement *pipeline) {
   for (bool done = false; !done;) {
     GstMessage *message = gst_bus_timed_pop_filtered(
         bus, GST_CLOCK_TIME_NONE,
-        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
+                                    GST_MESSAGE_ELEMENT));
     GError *error = nullptr;
     gchar *details = nullptr;
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_EOS:
       done = true;
+      break;
+    case GST_MESSAGE_ELEMENT:
+      if (gst_message_has_name(message, "pausedetect") && !report_turn(message, sessions))
+        ok = false;
       break;
     case GST_MESSAGE_ERROR:
       gst_message_parse_error(message, &error, &details);
@@ -294,8 +333,8 @@ bool run(GstElement *pipeline) {
 /* Prints the summary; returns true when every session came through intact. */
 bool report(const Demo &demo) {
   bool ok = demo.unknown_origin == 0;
-  std::printf("\nsummary\n  %-2s  %-24s %8s %9s %13s %13s %14s %11s\n", "#", "webrtc-id",
-              "buffers", "audio s", "meta missing", "meta wrong", "sticky wrong", "drain tail");
+  std::printf("\nsummary\n  %-2s  %-24s %8s %9s %13s %13s %14s %11s\n", "#", "webrtc-id", "buffers",
+              "audio s", "meta missing", "meta wrong", "sticky wrong", "drain tail");
   for (size_t i = 0; i < demo.sessions.size(); i++) {
     const Session &s = demo.sessions[i];
     std::printf("  %-2zu  %-24s %8" G_GUINT64_FORMAT " %9.2f %13" G_GUINT64_FORMAT
@@ -356,8 +395,9 @@ int run_main(int argc, char **argv) {
     return 1;
   }
 
-  std::printf("voicekit-demo: %zu sessions through sessiontag ! audioconvert ! audioresample ! "
-              "opusenc ! opusdec ! queue ! funnel ! fakesink\n",
+  std::printf("voicekit-demo: %zu sessions through sessiontag ! audioconvert ! pausedetect ! "
+              "audioresample ! opusenc ! opusdec ! queue ! funnel ! fakesink\n"
+              "(pausedetect's lines come as it decides, ahead of the clock-synchronised sink)\n",
               demo.sessions.size());
   for (size_t i = 0; i < demo.sessions.size(); i++) {
     const Session &session = demo.sessions[i];
@@ -381,10 +421,10 @@ int run_main(int argc, char **argv) {
   g_signal_connect(sink, "handoff", G_CALLBACK(on_sink_handoff), &demo);
   gst_object_unref(sink);
 
-  std::printf("\nat the sink, about every 0.5 s of each session's audio:\n  %-2s  %-17s  %-24s "
-              "%-24s\n",
+  std::printf("\nat the sink, about every 0.5 s of each session's audio, and pausedetect's "
+              "decisions as they come:\n  %-2s  %-17s  %-24s %-24s\n",
               "#", "pts", "webrtc-id (meta)", "webrtc-id (sticky)");
-  const bool ran = run(pipeline);
+  const bool ran = run(pipeline, demo.sessions);
   gst_object_unref(pipeline);
 
   const bool intact = report(demo);
