@@ -61,7 +61,9 @@ const char *detector_name(Detector d) {
 /* The turn rule's defaults are pausedetect's: one source, TurnConfig. */
 const vad::TurnConfig kTurnDefaults{};
 
-int to_ms(std::uint64_t ns) { return static_cast<int>(ns / vad::kMillisecond); }
+int to_ms(std::uint64_t ns) {
+  return static_cast<int>(ns / vad::kMillisecond);
+}
 
 struct Options {
   std::string data_dir = "/usr/share/pocketsphinx/test/data";
@@ -88,34 +90,35 @@ struct Options {
 
 void usage(FILE *to) {
   std::fprintf(
-      to, "Usage: vad-eval [options]\n"
-          "\n"
-          "Builds a labelled corpus of turns from pocketsphinx-testdata, mixes it with\n"
-          "noise at several SNRs and levels, runs the detectors, applies the same turn\n"
-          "rule to each and prints markdown tables of turn-end latency, missed turns,\n"
-          "false pauses, speech-start latency and onset lost.\n"
-          "\n"
-          "  --data-dir DIR        speech recordings (default /usr/share/pocketsphinx/test/data)\n"
-          "  --noise-file FILE     recorded noise (default /usr/share/sounds/alsa/Noise.wav)\n"
-          "  --noise LIST          alsa,pink,brown,white (default alsa,brown)\n"
-          "  --snr LIST            dB, or clean (default clean,20,10,5)\n"
-          "  --levels LIST         peak level of each mix, dBFS (default -6,-20,-30)\n"
-          "  --quick               one level (-20 dBFS) and the first noise only\n"
-          "  --detectors LIST      builtin,webrtcdsp,removesilence (default all)\n"
-          "  --frame-ms N          builtin engine frame, 10..32 (default 10)\n"
-          "  --min-silence-ms N    turn rule: silence that makes a pause (default %d)\n"
-          "  --min-speech-ms N     turn rule: speech that starts an utterance (default %d)\n"
-          "  --speech-pad-ms N     turn rule: audio kept before the onset (default %d)\n"
-          "  --threshold P         turn rule: speech at or above (default %.2f)\n"
-          "  --end-threshold P     turn rule: silence below (default %.2f)\n"
-          "  --removesilence-threshold DB  removesilence threshold (default -60; the element\n"
-          "                        truncates it to a multiple of 10 dB)\n"
-          "  --webrtc-likelihood L very-low, low, moderate, high (default low)\n"
-          "  --seed N              corpus seed (default 20240601)\n"
-          "  --turns N             at least N turns (default 48)\n"
-          "  --dump-wav DIR        write every mix as WAV plus an Audacity label file\n"
-          "  --verbose             list every missed turn and false pause\n"
-          "  --help                this text\n",
+      to,
+      "Usage: vad-eval [options]\n"
+      "\n"
+      "Builds a labelled corpus of turns from pocketsphinx-testdata, mixes it with\n"
+      "noise at several SNRs and levels, runs the detectors, applies the same turn\n"
+      "rule to each and prints markdown tables of turn-end latency, missed turns,\n"
+      "false pauses, speech-start latency and onset lost.\n"
+      "\n"
+      "  --data-dir DIR        speech recordings (default /usr/share/pocketsphinx/test/data)\n"
+      "  --noise-file FILE     recorded noise (default /usr/share/sounds/alsa/Noise.wav)\n"
+      "  --noise LIST          alsa,pink,brown,white (default alsa,brown)\n"
+      "  --snr LIST            dB, or clean (default clean,20,10,5)\n"
+      "  --levels LIST         peak level of each mix, dBFS (default -6,-20,-30)\n"
+      "  --quick               one level (-20 dBFS) and the first noise only\n"
+      "  --detectors LIST      builtin,webrtcdsp,removesilence (default all)\n"
+      "  --frame-ms N          builtin engine frame, 10..32 (default 10)\n"
+      "  --min-silence-ms N    turn rule: silence that makes a pause (default %d)\n"
+      "  --min-speech-ms N     turn rule: speech that starts an utterance (default %d)\n"
+      "  --speech-pad-ms N     turn rule: audio kept before the onset (default %d)\n"
+      "  --threshold P         turn rule: speech at or above (default %.2f)\n"
+      "  --end-threshold P     turn rule: silence below (default %.2f)\n"
+      "  --removesilence-threshold DB  removesilence threshold (default -60; the element\n"
+      "                        truncates it to a multiple of 10 dB)\n"
+      "  --webrtc-likelihood L very-low, low, moderate, high (default low)\n"
+      "  --seed N              corpus seed (default 20240601)\n"
+      "  --turns N             at least N turns (default 48)\n"
+      "  --dump-wav DIR        write every mix as WAV plus an Audacity label file\n"
+      "  --verbose             list every missed turn and false pause\n"
+      "  --help                this text\n",
       to_ms(kTurnDefaults.min_silence_ns), to_ms(kTurnDefaults.min_speech_ns),
       to_ms(kTurnDefaults.speech_pad_ns), static_cast<double>(kTurnDefaults.threshold),
       static_cast<double>(kTurnDefaults.end_threshold));

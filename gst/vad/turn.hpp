@@ -15,8 +15,8 @@ constexpr std::uint64_t kMillisecond = 1000000ull;
  * (docs/pausedetect-eval.md): a low end threshold keeps weak speech in the
  * turn without keeping noise in it; 40 ms of speech start an utterance. */
 struct TurnConfig {
-  float threshold = 0.5f;      /* probability at or above which a frame is speech */
-  float end_threshold = 0.1f;  /* below this, a frame is silence (hysteresis) */
+  float threshold = 0.5f;     /* probability at or above which a frame is speech */
+  float end_threshold = 0.1f; /* below this, a frame is silence (hysteresis) */
   std::uint64_t min_speech_ns = 40 * kMillisecond;   /* speech needed to start */
   std::uint64_t min_silence_ns = 500 * kMillisecond; /* silence that makes a pause */
   std::uint64_t speech_pad_ns = 300 * kMillisecond;  /* audio before onset that belongs */

@@ -75,7 +75,6 @@ void FrameAnalyzer::append(const void *data, std::size_t offset_frames, std::siz
         out[i] = 0.5f * (clean(in[2 * i]) + clean(in[2 * i + 1]));
     }
   }
-  fill_ += count;
 }
 
 /* ---- built-in engine -------------------------------------------------------- */

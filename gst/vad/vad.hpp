@@ -72,27 +72,35 @@ public:
    * audio. Calls on_frame(const FrameResult&) for every frame completed.
    * NaN and Inf count as silence (0). */
   template <typename OnFrame> void push(const void *data, std::size_t frames, OnFrame &&on_frame) {
-    std::size_t done = 0;
-    while (done < frames) {
-      const std::size_t take = std::min(frames - done, frame_samples_ - fill_);
-      append(data, done, take);
-      done += take;
-      if (fill_ == frame_samples_) {
-        position_ += frame_samples_;
-        fill_ = 0;
-        const FrameResult result{engine_->process(frame_.data()), position_, frame_samples_};
-        on_frame(result);
-      }
-    }
+    feed(
+        frames, [&](std::size_t offset, std::size_t count) { append(data, offset, count); },
+        on_frame);
   }
 
   /* Feeds `frames` of silence (a GAP). */
   template <typename OnFrame> void push_silence(std::size_t frames, OnFrame &&on_frame) {
+    feed(
+        frames,
+        [&](std::size_t, std::size_t count) {
+          std::fill_n(frame_.begin() + static_cast<std::ptrdiff_t>(fill_), count, 0.0f);
+        },
+        on_frame);
+  }
+
+  /* Drops the partial frame and the engine's state; position back to 0. */
+  void reset();
+  /* Samples (per channel) fed since configure()/reset(), partial frame included. */
+  std::uint64_t samples_fed() const { return position_ + fill_; }
+
+private:
+  /* Fills the frame through fill(offset, count) (which writes `count` values at
+   * frame_[fill_]) and analyses every frame completed. */
+  template <typename Fill, typename OnFrame>
+  void feed(std::size_t frames, Fill &&fill, OnFrame &&on_frame) {
     std::size_t done = 0;
     while (done < frames) {
       const std::size_t take = std::min(frames - done, frame_samples_ - fill_);
-      std::fill(frame_.begin() + static_cast<std::ptrdiff_t>(fill_),
-                frame_.begin() + static_cast<std::ptrdiff_t>(fill_ + take), 0.0f);
+      fill(done, take);
       fill_ += take;
       done += take;
       if (fill_ == frame_samples_) {
@@ -104,12 +112,7 @@ public:
     }
   }
 
-  /* Drops the partial frame and the engine's state; position back to 0. */
-  void reset();
-  /* Samples (per channel) fed since configure()/reset(), partial frame included. */
-  std::uint64_t samples_fed() const { return position_ + fill_; }
-
-private:
+  /* Writes `count` analysed (mono, clean) values at frame_[fill_]. */
   void append(const void *data, std::size_t offset_frames, std::size_t count);
 
   std::unique_ptr<Engine> engine_;

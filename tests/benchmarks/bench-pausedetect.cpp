@@ -134,11 +134,11 @@ double heap_per_instance(const char *factory, int count) {
   malloc_trim(0);
   const std::size_t before = mallinfo2().uordblks;
   for (int i = 0; i < count; i++) {
-    gchar *description = g_strdup_printf(
-        "appsrc name=src format=time "
-        "caps=audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2 "
-        "! %s ! fakesink",
-        factory);
+    gchar *description =
+        g_strdup_printf("appsrc name=src format=time "
+                        "caps=audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2 "
+                        "! %s ! fakesink",
+                        factory);
     GstElement *pipeline = gst_parse_launch(description, nullptr);
     g_free(description);
     gst_element_set_state(pipeline, GST_STATE_PAUSED);
@@ -177,6 +177,11 @@ int main(int argc, char **argv) {
       return argv[i][1] == '-' && argv[i][2] == 'h' ? 0 : 2;
     }
   }
+#ifdef VOICEKIT_PLUGIN_FILE
+  /* this build tree's plugin, with or without GST_PLUGIN_PATH */
+  if (GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr))
+    gst_object_unref(plugin);
+#endif
   if (gst_element_factory_find("pausedetect") == nullptr ||
       gst_element_factory_find("webrtcdsp") == nullptr) {
     std::fprintf(stderr, "needs pausedetect (GST_PLUGIN_PATH=build/plugins) and webrtcdsp "

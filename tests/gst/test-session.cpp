@@ -3,6 +3,8 @@
 #include <gst/voicekit/session-scope.hpp>
 #include <gst/voicekit/session.h>
 
+#include "../common/session-checks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -124,13 +126,7 @@ TEST(SessionContext, BoxedCopyIsAReference) {
   EXPECT_STREQ(gst_session_context_get_webrtc_id(context.get()), "boxed");
 }
 
-static guint count_session_metas(GstBuffer *buffer) {
-  guint count = 0;
-  gpointer state = nullptr;
-  while (gst_buffer_iterate_meta_filtered(buffer, &state, GST_SESSION_META_API_TYPE) != nullptr)
-    count++;
-  return count;
-}
+using voicekit::testing::count_session_metas;
 
 TEST(SessionMeta, HasNoTagsSoTransformsKeepIt) {
   const gchar *const *tags = gst_meta_api_type_get_tags(GST_SESSION_META_API_TYPE);

@@ -3,6 +3,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/voicekit/session.h>
 
+#include "../common/session-checks.hpp"
+
 #include <string>
 #include <vector>
 
@@ -45,13 +47,7 @@ static std::string property_id(GstElement *element) {
   return text;
 }
 
-static guint count_session_metas(GstBuffer *buffer) {
-  guint count = 0;
-  gpointer state = nullptr;
-  while (gst_buffer_iterate_meta_filtered(buffer, &state, GST_SESSION_META_API_TYPE) != nullptr)
-    count++;
-  return count;
-}
+using voicekit::testing::count_session_metas;
 
 static std::string sticky_id(GstPad *pad) {
   GstSessionContext *context = gst_pad_get_session_context(pad);
@@ -67,11 +63,9 @@ static std::vector<std::string> pull_session_event_ids(GstHarness *h) {
   std::vector<std::string> ids;
   GstEvent *event;
   while ((event = gst_harness_try_pull_event(h)) != nullptr) {
-    GstSessionContext *context = gst_event_parse_session(event);
-    if (context != nullptr) {
-      ids.emplace_back(gst_session_context_get_webrtc_id(context));
-      gst_session_context_unref(context);
-    }
+    const std::string id = voicekit::testing::session_event_id(event);
+    if (!id.empty())
+      ids.push_back(id);
     gst_event_unref(event);
   }
   return ids;
@@ -375,11 +369,9 @@ static GstPadProbeReturn check_flow(GstPad *, GstPadProbeInfo *info, gpointer da
     if (webrtc_id_of(GST_PAD_PROBE_INFO_BUFFER(info)) != check->last_event_id)
       check->mismatches++;
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    GstSessionContext *context = gst_event_parse_session(GST_PAD_PROBE_INFO_EVENT(info));
-    if (context != nullptr) {
-      check->last_event_id = gst_session_context_get_webrtc_id(context);
-      gst_session_context_unref(context);
-    }
+    const std::string id = voicekit::testing::session_event_id(GST_PAD_PROBE_INFO_EVENT(info));
+    if (!id.empty())
+      check->last_event_id = id;
   }
   return GST_PAD_PROBE_OK;
 }
@@ -563,11 +555,9 @@ static GstPadProbeReturn check_funnel(GstPad *, GstPadProbeInfo *info, gpointer 
     if (check->last_event_id != expected)
       check->wrong_event++;
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    GstSessionContext *context = gst_event_parse_session(GST_PAD_PROBE_INFO_EVENT(info));
-    if (context != nullptr) {
-      check->last_event_id = gst_session_context_get_webrtc_id(context);
-      gst_session_context_unref(context);
-    }
+    const std::string id = voicekit::testing::session_event_id(GST_PAD_PROBE_INFO_EVENT(info));
+    if (!id.empty())
+      check->last_event_id = id;
   }
   return GST_PAD_PROBE_OK;
 }

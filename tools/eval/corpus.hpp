@@ -44,7 +44,7 @@ struct TrimRule {
   int min_run_ms = 40;              /* shorter runs above threshold are noise, not speech */
   int split_pause_ms = 300;         /* a run below threshold this long splits segments */
   int min_segment_ms = 250;         /* shorter pieces (clicks, breaths) are dropped */
-  double high_pass_hz = 150.0; /* measured level ignores energy below this */
+  double high_pass_hz = 150.0;      /* measured level ignores energy below this */
 };
 
 struct Span {

@@ -1,0 +1,32 @@
+/* Small readers shared by the session tests. */
+#ifndef VOICEKIT_TESTS_SESSION_CHECKS_HPP
+#define VOICEKIT_TESTS_SESSION_CHECKS_HPP
+
+#include <gst/voicekit/session.h>
+
+#include <string>
+
+namespace voicekit::testing {
+
+/* How many session metas a buffer carries (never more than one, we claim). */
+inline guint count_session_metas(GstBuffer *buffer) {
+  guint count = 0;
+  gpointer state = nullptr;
+  while (gst_buffer_iterate_meta_filtered(buffer, &state, GST_SESSION_META_API_TYPE) != nullptr)
+    count++;
+  return count;
+}
+
+/* The webrtc-id a session event carries; empty for any other event. */
+inline std::string session_event_id(GstEvent *event) {
+  GstSessionContext *context = gst_event_parse_session(event);
+  if (context == nullptr)
+    return "";
+  std::string id = gst_session_context_get_webrtc_id(context);
+  gst_session_context_unref(context);
+  return id;
+}
+
+} // namespace voicekit::testing
+
+#endif
