@@ -6,6 +6,14 @@
 
 namespace voicekit::vad {
 
+namespace {
+/* Time between two instants; 0 if the timeline went backwards (it should not:
+ * callers feed running time, but a bad stream must not make a wrap-around). */
+inline std::uint64_t since(std::uint64_t now, std::uint64_t then) {
+  return now > then ? now - then : 0;
+}
+} // namespace
+
 const char *turn_state_name(TurnState state) {
   switch (state) {
   case TurnState::kQuiet:
@@ -37,7 +45,7 @@ std::optional<TurnEvent> TurnDetector::push(float probability, std::uint64_t sta
                                             std::uint64_t end_ns) {
   if (std::isnan(probability))
     probability = 0.0f;
-  const std::uint64_t duration = end_ns > start_ns ? end_ns - start_ns : 0;
+  const std::uint64_t duration = since(end_ns, start_ns);
   const bool speech = probability >= config_.threshold;
   const bool silence = probability < config_.end_threshold;
 
@@ -67,7 +75,7 @@ std::optional<TurnEvent> TurnDetector::push(float probability, std::uint64_t sta
     }
     return TurnEvent{TurnEvent::Kind::kSpeechStart, utterance_, end_ns, speech_start_ns_, 0, false};
   case TurnState::kSpeaking:
-    if (config_.max_speech_ns != 0 && end_ns - onset_ns_ >= config_.max_speech_ns)
+    if (config_.max_speech_ns != 0 && since(end_ns, onset_ns_) >= config_.max_speech_ns)
       return pause(end_ns, end_ns, true);
     if (silence) {
       state_ = TurnState::kStopping;
@@ -79,13 +87,13 @@ std::optional<TurnEvent> TurnDetector::push(float probability, std::uint64_t sta
   case TurnState::kStopping:
     if (speech) {
       state_ = TurnState::kSpeaking; /* a short gap inside the turn */
-      if (config_.max_speech_ns != 0 && end_ns - onset_ns_ >= config_.max_speech_ns)
+      if (config_.max_speech_ns != 0 && since(end_ns, onset_ns_) >= config_.max_speech_ns)
         return pause(end_ns, end_ns, true);
       return std::nullopt;
     }
-    if (end_ns - silence_start_ns_ >= config_.min_silence_ns)
+    if (since(end_ns, silence_start_ns_) >= config_.min_silence_ns)
       return pause(end_ns, silence_start_ns_, false);
-    if (config_.max_speech_ns != 0 && end_ns - onset_ns_ >= config_.max_speech_ns)
+    if (config_.max_speech_ns != 0 && since(end_ns, onset_ns_) >= config_.max_speech_ns)
       return pause(end_ns, silence_start_ns_, true);
     return std::nullopt;
   }

@@ -1,6 +1,6 @@
 /* Turn state machine on per-frame speech probabilities: quiet, starting,
- * speaking, stopping. No GStreamer types; times are nanoseconds on the
- * caller's timeline (the element uses stream time). */
+ * speaking, stopping. No GStreamer types; times are nanoseconds on a timeline
+ * that only moves forward (the element uses running time). */
 #ifndef VOICEKIT_VAD_TURN_HPP
 #define VOICEKIT_VAD_TURN_HPP
 

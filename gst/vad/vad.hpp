@@ -97,6 +97,8 @@ private:
    * frame_[fill_]) and analyses every frame completed. */
   template <typename Fill, typename OnFrame>
   void feed(std::size_t frames, Fill &&fill, OnFrame &&on_frame) {
+    if (frame_samples_ == 0)
+      return; /* not configured: nothing to analyse with */
     std::size_t done = 0;
     while (done < frames) {
       const std::size_t take = std::min(frames - done, frame_samples_ - fill_);

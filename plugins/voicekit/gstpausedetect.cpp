@@ -111,6 +111,8 @@ struct PauseDetectState {
   gboolean post_messages = DEFAULT_POST_MESSAGES;
   guint frame_ms = DEFAULT_FRAME_DURATION_MS;
   gboolean has_caps = FALSE;
+  GstAudioInfo info;       /* negotiated format, valid with has_caps */
+  guint configured_ms = 0; /* frame length the analyzer runs with */
   gint rate = 0;
   gint bpf = 0;
   GstSegment segment;
@@ -163,6 +165,27 @@ static GstClockTime current_time(const PauseDetectState &state) {
                         : (state.segment.start != GST_CLOCK_TIME_NONE ? state.segment.start : 0);
 }
 
+/* The turn rule runs on running time: it only moves forward, across segments
+ * (a new segment may restart timestamps at 0). Audio before the segment start
+ * counts as running time 0. */
+static GstClockTime running_time_of(const GstSegment &segment, GstClockTime pts) {
+  guint64 running = 0;
+  return gst_segment_to_running_time_full(&segment, GST_FORMAT_TIME, pts, &running) > 0 ? running
+                                                                                        : 0;
+}
+
+/* Stream time of a running time, for reports; a time before the current
+ * segment (an onset padded back past its start) is reported at its start. */
+static GstClockTime stream_time_of(const GstSegment &segment, GstClockTime running) {
+  guint64 position = 0;
+  if (gst_segment_position_from_running_time_full(&segment, GST_FORMAT_TIME, running, &position) <=
+      0)
+    position = segment.start;
+  guint64 stream = 0;
+  return gst_segment_to_stream_time_full(&segment, GST_FORMAT_TIME, position, &stream) > 0 ? stream
+                                                                                           : 0;
+}
+
 /* ---- settings --------------------------------------------------------------- */
 
 static void pause_detect_sync_settings(GstPauseDetect *self) {
@@ -195,12 +218,10 @@ static GstStructure *turn_structure(GstPauseDetect *self, const vad::TurnEvent &
   const GstTurnEventType type = turn.kind == vad::TurnEvent::Kind::kPause
                                     ? GST_TURN_EVENT_PAUSE
                                     : GST_TURN_EVENT_SPEECH_START;
-  return gst_turn_structure_new(
-      name, type, turn.utterance,
-      gst_segment_to_running_time(&segment, GST_FORMAT_TIME, turn.decision_ns),
-      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, turn.decision_ns),
-      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, turn.speech_start_ns),
-      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, turn.speech_end_ns), context);
+  return gst_turn_structure_new(name, type, turn.utterance, turn.decision_ns,
+                                stream_time_of(segment, turn.decision_ns),
+                                stream_time_of(segment, turn.speech_start_ns),
+                                stream_time_of(segment, turn.speech_end_ns), context);
 }
 
 /* Posts the messages of the decisions taken now; their events wait in
@@ -232,8 +253,9 @@ static void pause_detect_push_pending(GstPauseDetect *self, GstSessionContext *c
 struct FrameSink {
   PauseDetectState &state;
   void operator()(const vad::FrameResult &frame) const {
-    const GstClockTime end = sample_time(state, frame.end_sample);
-    const GstClockTime start = sample_time(state, frame.end_sample - frame.frame_samples);
+    const GstClockTime end = running_time_of(state.segment, sample_time(state, frame.end_sample));
+    const GstClockTime start =
+        running_time_of(state.segment, sample_time(state, frame.end_sample - frame.frame_samples));
     if (auto turn = state.turn.push(frame.probability, start, end))
       state.pending.push_back(PendingTurn{*turn});
   }
@@ -290,18 +312,25 @@ static gboolean pause_detect_set_caps(GstPauseDetect *self, GstCaps *caps) {
   GstAudioInfo info;
   std::string why;
   if (gst_audio_info_from_caps(&info, caps)) {
+    pause_detect_sync_settings(self);
+    /* The same format again (renegotiation, RECONFIGURE): nothing changes, the
+     * engine keeps what it learnt and an open utterance goes on. */
+    if (state.has_caps && gst_audio_info_is_equal(&info, &state.info) &&
+        state.configured_ms == state.frame_ms)
+      return TRUE;
     vad::AudioFormat format;
     format.rate = GST_AUDIO_INFO_RATE(&info);
     format.channels = GST_AUDIO_INFO_CHANNELS(&info);
     format.sample_format = GST_AUDIO_INFO_FORMAT(&info) == GST_AUDIO_FORMAT_F32LE
                                ? vad::SampleFormat::kF32
                                : vad::SampleFormat::kS16;
-    pause_detect_sync_settings(self);
     /* Keep the timeline across the re-initialisation. */
     const GstClockTime now = current_time(state);
     const gboolean was_anchored = state.anchored;
     if (state.analyzer->configure(format, static_cast<int>(state.frame_ms), &why)) {
       state.has_caps = TRUE;
+      state.info = info;
+      state.configured_ms = state.frame_ms;
       state.rate = format.rate;
       state.bpf = GST_AUDIO_INFO_BPF(&info);
       state.anchored = FALSE;
@@ -329,6 +358,22 @@ static void pause_detect_reset_stream(GstPauseDetect *self) {
   state.anchored = FALSE;
 }
 
+/* Closes an open utterance (EOS, a new stream): its pause is posted and sent
+ * downstream before the event that ends the stream. */
+static void pause_detect_finish(GstPauseDetect *self) {
+  PauseDetectState &state = *self->state;
+  if (!state.has_caps)
+    return;
+  if (auto turn = state.turn.finish(running_time_of(state.segment, current_time(state)))) {
+    state.pending.push_back(PendingTurn{*turn});
+    GstSessionContext *context = pause_detect_session(self, nullptr);
+    pause_detect_post(self, context);
+    pause_detect_push_pending(self, context);
+    if (context != nullptr)
+      gst_session_context_unref(context);
+  }
+}
+
 static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   GstPauseDetect *self = GST_PAUSE_DETECT(parent);
   PauseDetectState &state = *self->state;
@@ -342,16 +387,23 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
     }
     break;
   }
-  case GST_EVENT_SEGMENT:
-    gst_event_copy_segment(event, &state.segment);
-    if (state.segment.format != GST_FORMAT_TIME) {
+  case GST_EVENT_SEGMENT: {
+    GstSegment segment;
+    gst_event_copy_segment(event, &segment);
+    if (segment.format != GST_FORMAT_TIME) {
       GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Need a segment in TIME format"),
-                        ("got a %s segment", gst_format_get_name(state.segment.format)));
+                        ("got a %s segment", gst_format_get_name(segment.format)));
       gst_event_unref(event);
       return FALSE;
     }
+    state.segment = segment;
     break;
+  }
   case GST_EVENT_STREAM_START:
+    /* gapless: the previous stream ended without EOS */
+    pause_detect_finish(self);
+    pause_detect_reset_stream(self);
+    break;
   case GST_EVENT_FLUSH_STOP:
     pause_detect_reset_stream(self);
     if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
@@ -368,8 +420,16 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
     else if (!state.anchored)
       anchor_at(state, current_time(state));
     if (GST_CLOCK_TIME_IS_VALID(duration)) {
-      const guint64 frames = gst_util_uint64_scale_int(duration, state.rate, GST_SECOND);
+      /* Silence beyond what settles the turn (min-silence-duration and a
+       * frame) changes nothing: analyse that much, then jump the timeline to
+       * the GAP's end, so an hour-long GAP costs no more than a second. */
+      const GstClockTime settle =
+          state.turn.config().min_silence_ns + 2 * state.frame_ms * GST_MSECOND;
+      const GstClockTime analysed = std::min<GstClockTime>(duration, settle);
+      const guint64 frames = gst_util_uint64_scale_int(analysed, state.rate, GST_SECOND);
       state.analyzer->push_silence(static_cast<std::size_t>(frames), FrameSink{state});
+      if (analysed < duration && GST_CLOCK_TIME_IS_VALID(timestamp))
+        anchor_at(state, timestamp + duration);
     }
     if (state.pending.empty())
       break;
@@ -382,16 +442,7 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
     return forwarded;
   }
   case GST_EVENT_EOS:
-    if (state.has_caps) {
-      if (auto turn = state.turn.finish(current_time(state))) {
-        state.pending.push_back(PendingTurn{*turn});
-        GstSessionContext *context = pause_detect_session(self, nullptr);
-        pause_detect_post(self, context);
-        pause_detect_push_pending(self, context);
-        if (context != nullptr)
-          gst_session_context_unref(context);
-      }
-    }
+    pause_detect_finish(self);
     break;
   default:
     break;

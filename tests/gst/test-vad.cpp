@@ -85,6 +85,15 @@ TEST(FrameAnalyzer, RefusesFormatsItCannotAnalyse) {
   EXPECT_EQ(analyzer.frame_samples(), 256u);
 }
 
+TEST(FrameAnalyzer, PushBeforeConfigureDoesNothing) {
+  FrameAnalyzer analyzer(make_builtin_engine());
+  const std::int16_t samples[4] = {1, 2, 3, 4};
+  int frames = 0;
+  analyzer.push(samples, 4, [&](const FrameResult &) { frames++; });
+  analyzer.push_silence(1000, [&](const FrameResult &) { frames++; });
+  EXPECT_EQ(frames, 0);
+}
+
 TEST(FrameAnalyzer, FramesAnyChunkingTheSameWay) {
   const std::vector<std::int16_t> speech = two_turns(16000);
   std::vector<float> whole;

@@ -647,6 +647,130 @@ GST_START_TEST(test_state_changes_any_time) {
 }
 GST_END_TEST;
 
+/* ---- streams that change under the detector (from a code review) -------- */
+
+static std::vector<Decision> reference_decisions(const std::vector<gint16> &speech) {
+  Detector det;
+  push_samples(det.h, speech, 16000, 160);
+  gst_harness_push_event(det.h, gst_event_new_eos());
+  return pop_messages(det.bus);
+}
+
+GST_START_TEST(test_same_caps_again_changes_nothing) {
+  const std::vector<gint16> speech = two_turns(16000);
+  const std::vector<Decision> reference = reference_decisions(speech);
+  Detector det;
+  const std::size_t half = 16000 * 3; /* inside the first utterance */
+  push_samples(det.h, std::vector<gint16>(speech.begin(), speech.begin() + half), 16000, 160);
+  gst_harness_set_src_caps_str(det.h, caps_string(16000).c_str()); /* identical caps */
+  push_samples(det.h, std::vector<gint16>(speech.begin() + half, speech.end()), 16000, 160, true,
+               gst_util_uint64_scale_int(half, GST_SECOND, 16000));
+  gst_harness_push_event(det.h, gst_event_new_eos());
+  const std::vector<Decision> messages = pop_messages(det.bus);
+  fail_unless_equals_int(messages.size(), reference.size());
+  for (std::size_t i = 0; i < messages.size(); i++) {
+    fail_unless_equals_uint64(messages[i].stream_time, reference[i].stream_time);
+    fail_unless_equals_uint64(messages[i].speech_end, reference[i].speech_end);
+  }
+}
+GST_END_TEST;
+
+/* A new segment in the middle of an utterance restarts timestamps at 0 but
+ * continues running time: the turn goes on, decided on running time. */
+GST_START_TEST(test_new_segment_mid_utterance_keeps_the_turn) {
+  const std::vector<gint16> speech = voicekit::testing::load_raw_s16("goforward.raw");
+  std::vector<gint16> padded(speech);
+  padded.resize(speech.size() + 16000, 0); /* a second of silence after it */
+  const std::vector<Decision> reference = reference_decisions(padded);
+  fail_unless_equals_int(reference.size(), 2);
+
+  Detector det("max-speech-duration=10000000000");
+  const std::size_t cut = 32000; /* 2 s in: the voice (0.5 s to 2.2 s) is going on */
+  push_samples(det.h, std::vector<gint16>(padded.begin(), padded.begin() + cut), 16000, 160);
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  segment.base = 2 * GST_SECOND; /* running time continues, timestamps restart */
+  gst_harness_push_event(det.h, gst_event_new_segment(&segment));
+  push_samples(det.h, std::vector<gint16>(padded.begin() + cut, padded.end()), 16000, 160);
+  const std::vector<Decision> messages = pop_messages(det.bus);
+  fail_unless_equals_int(messages.size(), 2);
+  fail_unless_equals_string(messages[1].event.c_str(), "pause");
+  /* same decision on the running-time axis as without the new segment */
+  fail_unless(messages[1].running_time + 10 * GST_MSECOND >= reference[1].running_time &&
+                  messages[1].running_time <= reference[1].running_time + 10 * GST_MSECOND,
+              "pause at %" GST_TIME_FORMAT ", expected %" GST_TIME_FORMAT,
+              GST_TIME_ARGS(messages[1].running_time), GST_TIME_ARGS(reference[1].running_time));
+}
+GST_END_TEST;
+
+/* Speech right at a segment's start, padded back past it: speech-start is
+ * reported at the segment's start, never as GST_CLOCK_TIME_NONE. */
+GST_START_TEST(test_onset_padded_past_segment_start_is_clamped) {
+  Detector det("speech-pad=1000000000");
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  segment.start = 10 * GST_SECOND;
+  segment.time = 10 * GST_SECOND;
+  gst_harness_push_event(det.h, gst_event_new_segment(&segment));
+  push_samples(det.h, voicekit::testing::load_raw_s16("goforward.raw"), 16000, 160, true,
+               10 * GST_SECOND);
+  gst_harness_push_event(det.h, gst_event_new_eos());
+  const std::vector<Decision> messages = pop_messages(det.bus);
+  fail_unless(messages.size() >= 2);
+  for (const Decision &m : messages) {
+    fail_unless_equals_uint64(m.speech_start, 10 * GST_SECOND);
+    fail_unless(m.stream_time > 10 * GST_SECOND && m.stream_time < 20 * GST_SECOND);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_new_stream_closes_the_open_utterance) {
+  Detector det;
+  const std::vector<gint16> speech = voicekit::testing::load_raw_s16("goforward.raw");
+  push_samples(det.h, std::vector<gint16>(speech.begin(), speech.begin() + 32000), 16000, 160);
+  fail_unless_equals_int(pop_messages(det.bus).size(), 1); /* speech-start */
+  gst_harness_push_event(det.h, gst_event_new_stream_start("next-track"));
+  const std::vector<Decision> closing = pop_messages(det.bus);
+  fail_unless_equals_int(closing.size(), 1);
+  fail_unless_equals_string(closing[0].event.c_str(), "pause");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_huge_gap_returns_at_once) {
+  Detector det;
+  push_samples(det.h, voicekit::testing::load_raw_s16("goforward.raw"), 16000, 160);
+  pop_messages(det.bus);
+  const gint64 before = g_get_monotonic_time();
+  gst_harness_push_event(det.h, gst_event_new_gap(3 * GST_SECOND, 1000 * 3600 * GST_SECOND));
+  const gint64 took_us = g_get_monotonic_time() - before;
+  fail_unless(took_us < 2 * G_USEC_PER_SEC, "a 1000-hour GAP took %" G_GINT64_FORMAT " us",
+              took_us);
+  /* and the timeline continues after it */
+  std::vector<gint16> again = voicekit::testing::load_raw_s16("goforward.raw");
+  const GstClockTime after_gap = 3 * GST_SECOND + 1000 * 3600 * GST_SECOND;
+  push_samples(det.h, again, 16000, 160, false);
+  const std::vector<Decision> messages = pop_messages(det.bus);
+  fail_unless(!messages.empty());
+  fail_unless(messages[0].stream_time > after_gap);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_non_time_segment_is_refused_and_the_old_one_kept) {
+  Detector det;
+  GstSegment bytes;
+  gst_segment_init(&bytes, GST_FORMAT_BYTES);
+  GstPad *sinkpad = gst_element_get_static_pad(det.element, "sink");
+  fail_if(gst_pad_send_event(sinkpad, gst_event_new_segment(&bytes)));
+  gst_object_unref(sinkpad);
+  GstMessage *error = gst_bus_pop_filtered(det.bus, GST_MESSAGE_ERROR);
+  fail_unless(error != nullptr);
+  gst_message_unref(error);
+  /* the TIME segment from before still applies: decisions as usual, no criticals */
+  push_samples(det.h, two_turns(16000), 16000, 320);
+  expect_two_turns(pop_messages(det.bus));
+}
+GST_END_TEST;
+
 static Suite *pausedetect_suite(void) {
   Suite *suite = suite_create("pausedetect");
   TCase *contract = tcase_create("contract");
@@ -682,6 +806,12 @@ static Suite *pausedetect_suite(void) {
   tcase_add_test(bad, test_buffer_without_caps_is_refused_with_an_error);
   tcase_add_test(bad, test_odd_sized_buffers);
   tcase_add_test(bad, test_state_changes_any_time);
+  tcase_add_test(bad, test_same_caps_again_changes_nothing);
+  tcase_add_test(bad, test_new_segment_mid_utterance_keeps_the_turn);
+  tcase_add_test(bad, test_onset_padded_past_segment_start_is_clamped);
+  tcase_add_test(bad, test_new_stream_closes_the_open_utterance);
+  tcase_add_test(bad, test_huge_gap_returns_at_once);
+  tcase_add_test(bad, test_non_time_segment_is_refused_and_the_old_one_kept);
   return suite;
 }
 
