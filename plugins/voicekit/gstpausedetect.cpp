@@ -34,10 +34,13 @@
  * - `webrtc-id` (string) and `context` (#GstSessionContext): the session of the
  *   audio (buffer meta or sticky session event), when there is one.
  *
- * EOS during speech posts a pause first. A FLUSH or a new stream resets the
- * state (utterances count from 1 again). GAP events count as silence. Buffers
- * without timestamps are timed from sample counts. A caps change (new rate)
- * re-initialises the engine. NaN and Inf samples count as silence.
+ * Decisions are taken on running time (a new segment that restarts timestamps
+ * does not disturb an open utterance); reported stream times are clamped into
+ * the current segment. EOS, or a new stream, during speech posts a pause
+ * first. A FLUSH resets the state (utterances count from 1 again). GAP events
+ * count as silence. Buffers without timestamps are timed from sample counts.
+ * New caps (another rate) re-initialise the engine; the same caps again change
+ * nothing. NaN and Inf samples count as silence.
  *
  * ## Example launch line
  * |[
