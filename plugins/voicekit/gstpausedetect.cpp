@@ -426,8 +426,8 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
       /* Silence beyond what settles the turn (min-silence-duration and a
        * frame) changes nothing: analyse that much, then jump the timeline to
        * the GAP's end, so an hour-long GAP costs no more than a second. */
-      const GstClockTime settle =
-          state.turn.config().min_silence_ns + 2 * state.frame_ms * GST_MSECOND;
+      const GstClockTime settle = state.turn.config().min_silence_ns +
+                                  static_cast<GstClockTime>(2 * state.frame_ms) * GST_MSECOND;
       const GstClockTime analysed = std::min<GstClockTime>(duration, settle);
       const guint64 frames = gst_util_uint64_scale_int(analysed, state.rate, GST_SECOND);
       state.analyzer->push_silence(static_cast<std::size_t>(frames), FrameSink{state});
