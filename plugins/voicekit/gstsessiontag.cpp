@@ -225,8 +225,8 @@ static GstFlowReturn gst_session_tag_chain(GstPad *, GstObject *parent, GstBuffe
   auto *self = reinterpret_cast<GstSessionTag *>(parent);
   GstSessionContext *context = session_tag_prepare(self);
   buffer = session_tag_buffer(buffer, context);
-  /* Our reference keeps `context` alive through the push even if the
-   * streaming state is reset meanwhile. */
+  /* The scope holds its own reference: `context` stays alive through the push
+   * even if the streaming state is reset meanwhile. */
   gst_session_context_push_current(context);
   GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
   gst_session_context_pop_current();
