@@ -771,6 +771,54 @@ GST_START_TEST(test_non_time_segment_is_refused_and_the_old_one_kept) {
 }
 GST_END_TEST;
 
+/* Properties set from another thread while buffers flow: no crash, no
+ * torn settings (end-threshold above threshold is used as threshold), and
+ * every decision still well formed. */
+struct Hammer {
+  GstElement *element;
+  gint stop = 0;
+  int sets = 0;
+};
+
+static gpointer hammer_properties(gpointer data) {
+  auto *hammer = static_cast<Hammer *>(data);
+  while (!g_atomic_int_get(&hammer->stop)) {
+    const int i = hammer->sets++;
+    g_object_set(
+        hammer->element, "threshold", (i % 2) ? 0.5f : 0.7f, "end-threshold", (i % 3) ? 0.1f : 0.9f,
+        "min-silence-duration", static_cast<guint64>((i % 4 + 2) * 100 * GST_MSECOND), "speech-pad",
+        static_cast<guint64>((i % 5) * 100 * GST_MSECOND), "post-messages", i % 7 != 0, nullptr);
+    g_usleep(100);
+  }
+  return nullptr;
+}
+
+GST_START_TEST(test_properties_change_while_streaming) {
+  Detector det;
+  Hammer hammer{det.element};
+  GThread *thread = g_thread_new("hammer", hammer_properties, &hammer);
+  const std::vector<gint16> speech = two_turns(16000);
+  for (int round = 0; round < 5; round++)
+    push_samples(det.h, speech, 16000, 160, true,
+                 gst_util_uint64_scale_int(round * speech.size(), GST_SECOND, 16000));
+  g_atomic_int_set(&hammer.stop, 1);
+  g_thread_join(thread);
+  fail_unless(hammer.sets > 10, "only %d property changes", hammer.sets);
+  const std::vector<Decision> events = pull_turn_events(det.h);
+  fail_unless(!events.empty());
+  guint64 last_time = 0;
+  for (std::size_t i = 0; i < events.size(); i++) {
+    const Decision &d = events[i];
+    fail_unless(d.event == (i % 2 == 0 ? "speech-start" : "pause"), "event %zu is %s", i,
+                d.event.c_str());
+    fail_unless_equals_uint64(d.utterance, i / 2 + 1);
+    fail_unless(d.stream_time >= last_time);
+    fail_unless(d.speech_start <= d.stream_time);
+    last_time = d.stream_time;
+  }
+}
+GST_END_TEST;
+
 static Suite *pausedetect_suite(void) {
   Suite *suite = suite_create("pausedetect");
   TCase *contract = tcase_create("contract");
@@ -793,6 +841,7 @@ static Suite *pausedetect_suite(void) {
   tcase_add_test(properties, test_speech_pad_shifts_the_onset);
   tcase_add_test(properties, test_max_speech_duration_forces_pauses);
   tcase_add_test(properties, test_frame_duration_and_thresholds_change_decisions);
+  tcase_add_test(properties, test_properties_change_while_streaming);
 
   TCase *bad = tcase_create("bad-input");
   suite_add_tcase(suite, bad);
