@@ -100,11 +100,6 @@ struct PauseDetectSettings {
   guint version = 0;
 };
 
-/* A decision waiting for its buffer to leave before its event goes out. */
-struct PendingTurn {
-  vad::TurnEvent turn;
-};
-
 /* Owned by the streaming thread (chain and serialized events). Reset while
  * streaming is stopped (state changes) or in FLUSH_STOP. No lock. */
 struct PauseDetectState {
@@ -116,14 +111,12 @@ struct PauseDetectState {
   gboolean has_caps = FALSE;
   GstAudioInfo info;       /* negotiated format, valid with has_caps */
   guint configured_ms = 0; /* frame length the analyzer runs with */
-  gint rate = 0;
-  gint bpf = 0;
   GstSegment segment;
   /* Sample `anchor_sample` (counted by the analyzer) plays at `anchor_time`. */
   gboolean anchored = FALSE;
   GstClockTime anchor_time = 0;
   guint64 anchor_sample = 0;
-  std::vector<PendingTurn> pending;
+  std::vector<vad::TurnEvent> pending; /* decisions whose buffer has not left yet */
 };
 
 struct _GstPauseDetect {
@@ -149,10 +142,10 @@ static GstStaticPadTemplate src_template =
 /* Buffer time (PTS timeline) of analyzer sample `sample`. */
 static GstClockTime sample_time(const PauseDetectState &state, guint64 sample) {
   if (sample >= state.anchor_sample)
-    return state.anchor_time +
-           gst_util_uint64_scale_int(sample - state.anchor_sample, GST_SECOND, state.rate);
-  const GstClockTime back =
-      gst_util_uint64_scale_int(state.anchor_sample - sample, GST_SECOND, state.rate);
+    return state.anchor_time + gst_util_uint64_scale_int(sample - state.anchor_sample, GST_SECOND,
+                                                         GST_AUDIO_INFO_RATE(&state.info));
+  const GstClockTime back = gst_util_uint64_scale_int(state.anchor_sample - sample, GST_SECOND,
+                                                      GST_AUDIO_INFO_RATE(&state.info));
   return state.anchor_time > back ? state.anchor_time - back : 0;
 }
 
@@ -231,22 +224,22 @@ static GstStructure *turn_structure(GstPauseDetect *self, const vad::TurnEvent &
  * `pending` for pause_detect_push_pending(). */
 static void pause_detect_post(GstPauseDetect *self, GstSessionContext *context) {
   PauseDetectState &state = *self->state;
-  for (const PendingTurn &pending : state.pending) {
+  for (const vad::TurnEvent &turn : state.pending) {
     GST_DEBUG_OBJECT(self, "%s %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT,
-                     pending.turn.kind == vad::TurnEvent::Kind::kPause ? "pause" : "speech-start",
-                     pending.turn.utterance, GST_TIME_ARGS(pending.turn.decision_ns));
+                     turn.kind == vad::TurnEvent::Kind::kPause ? "pause" : "speech-start",
+                     turn.utterance, GST_TIME_ARGS(turn.decision_ns));
     if (state.post_messages)
       gst_element_post_message(
           GST_ELEMENT(self),
           gst_message_new_element(GST_OBJECT(self),
-                                  turn_structure(self, pending.turn, "pausedetect", context)));
+                                  turn_structure(self, turn, "pausedetect", context)));
   }
 }
 
 static void pause_detect_push_pending(GstPauseDetect *self, GstSessionContext *context) {
   PauseDetectState &state = *self->state;
-  for (const PendingTurn &pending : state.pending) {
-    GstStructure *structure = turn_structure(self, pending.turn, GST_TURN_EVENT_NAME, context);
+  for (const vad::TurnEvent &turn : state.pending) {
+    GstStructure *structure = turn_structure(self, turn, GST_TURN_EVENT_NAME, context);
     gst_pad_push_event(self->srcpad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, structure));
   }
   state.pending.clear();
@@ -260,7 +253,7 @@ struct FrameSink {
     const GstClockTime start =
         running_time_of(state.segment, sample_time(state, frame.end_sample - frame.frame_samples));
     if (auto turn = state.turn.push(frame.probability, start, end))
-      state.pending.push_back(PendingTurn{*turn});
+      state.pending.push_back(*turn);
   }
 };
 
@@ -288,12 +281,12 @@ static GstFlowReturn gst_pause_detect_chain(GstPad *, GstObject *parent, GstBuff
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
-  const gsize frames = map.size / static_cast<gsize>(state.bpf);
-  if (map.size % static_cast<gsize>(state.bpf) != 0)
+  const gsize frames = map.size / static_cast<gsize>(GST_AUDIO_INFO_BPF(&state.info));
+  if (map.size % static_cast<gsize>(GST_AUDIO_INFO_BPF(&state.info)) != 0)
     GST_WARNING_OBJECT(self,
                        "buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
                        "%d-byte frames; the partial frame is not analysed",
-                       map.size, state.bpf);
+                       map.size, GST_AUDIO_INFO_BPF(&state.info));
   state.analyzer->push(map.data, frames, FrameSink{state});
   gst_buffer_unmap(buffer, &map);
 
@@ -334,8 +327,6 @@ static gboolean pause_detect_set_caps(GstPauseDetect *self, GstCaps *caps) {
       state.has_caps = TRUE;
       state.info = info;
       state.configured_ms = state.frame_ms;
-      state.rate = format.rate;
-      state.bpf = GST_AUDIO_INFO_BPF(&info);
       state.anchored = FALSE;
       if (was_anchored)
         anchor_at(state, now);
@@ -368,7 +359,7 @@ static void pause_detect_finish(GstPauseDetect *self) {
   if (!state.has_caps)
     return;
   if (auto turn = state.turn.finish(running_time_of(state.segment, current_time(state)))) {
-    state.pending.push_back(PendingTurn{*turn});
+    state.pending.push_back(*turn);
     GstSessionContext *context = pause_detect_session(self, nullptr);
     pause_detect_post(self, context);
     pause_detect_push_pending(self, context);
@@ -427,9 +418,10 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
        * frame) changes nothing: analyse that much, then jump the timeline to
        * the GAP's end, so an hour-long GAP costs no more than a second. */
       const GstClockTime settle = state.turn.config().min_silence_ns +
-                                  static_cast<GstClockTime>(2 * state.frame_ms) * GST_MSECOND;
+                                  static_cast<GstClockTime>(2 * state.configured_ms) * GST_MSECOND;
       const GstClockTime analysed = std::min<GstClockTime>(duration, settle);
-      const guint64 frames = gst_util_uint64_scale_int(analysed, state.rate, GST_SECOND);
+      const guint64 frames =
+          gst_util_uint64_scale_int(analysed, GST_AUDIO_INFO_RATE(&state.info), GST_SECOND);
       state.analyzer->push_silence(static_cast<std::size_t>(frames), FrameSink{state});
       if (analysed < duration && GST_CLOCK_TIME_IS_VALID(timestamp))
         anchor_at(state, timestamp + duration);
