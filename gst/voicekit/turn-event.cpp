@@ -63,3 +63,65 @@ gboolean gst_event_parse_turn(GstEvent *event, GstTurnEventType *type, guint64 *
   }
   return TRUE;
 }
+
+GstEvent *gst_event_new_turn_detector(const gchar *engine, GstClockTime min_speech,
+                                      GstClockTime min_silence, GstClockTime speech_pad,
+                                      GstClockTime frame_duration) {
+  return gst_event_new_custom(
+      GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
+      gst_structure_new(GST_TURN_DETECTOR_EVENT_NAME, "engine", G_TYPE_STRING,
+                        engine != nullptr ? engine : "", "min-speech-duration", G_TYPE_UINT64,
+                        min_speech, "min-silence-duration", G_TYPE_UINT64, min_silence,
+                        "speech-pad", G_TYPE_UINT64, speech_pad, "frame-duration", G_TYPE_UINT64,
+                        frame_duration, nullptr));
+}
+
+GstStructure *gst_pad_get_turn_detector(GstPad *pad) {
+  g_return_val_if_fail(GST_IS_PAD(pad), nullptr);
+  /* Custom sticky events are stored per structure name: walk them all. */
+  for (guint index = 0;; ++index) {
+    GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, index);
+    if (event == nullptr)
+      return nullptr;
+    if (gst_event_has_name(event, GST_TURN_DETECTOR_EVENT_NAME)) {
+      GstStructure *copy = gst_structure_copy(gst_event_get_structure(event));
+      gst_event_unref(event);
+      return copy;
+    }
+    gst_event_unref(event);
+  }
+}
+
+GstEvent *gst_event_new_utterance(GstUtteranceEventType type, guint64 utterance,
+                                  GstSessionContext *context) {
+  GstStructure *structure = gst_structure_new(GST_UTTERANCE_EVENT_NAME, "event", G_TYPE_STRING,
+                                              type == GST_UTTERANCE_EVENT_END ? "end" : "start",
+                                              "utterance", G_TYPE_UINT64, utterance, nullptr);
+  if (context != nullptr)
+    gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
+                      gst_session_context_get_webrtc_id(context), "context",
+                      GST_TYPE_SESSION_CONTEXT, context, nullptr);
+  return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, structure);
+}
+
+gboolean gst_event_parse_utterance(GstEvent *event, GstUtteranceEventType *type, guint64 *utterance,
+                                   GstSessionContext **context) {
+  g_return_val_if_fail(GST_IS_EVENT(event), FALSE);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM ||
+      !gst_event_has_name(event, GST_UTTERANCE_EVENT_NAME))
+    return FALSE;
+  const GstStructure *structure = gst_event_get_structure(event);
+  if (type != nullptr)
+    *type = g_strcmp0(gst_structure_get_string(structure, "event"), "end") == 0
+                ? GST_UTTERANCE_EVENT_END
+                : GST_UTTERANCE_EVENT_START;
+  guint64 value = 0;
+  if (utterance != nullptr)
+    *utterance = gst_structure_get_uint64(structure, "utterance", &value) ? value : 0;
+  if (context != nullptr) {
+    *context = nullptr;
+    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_SESSION_CONTEXT))
+      gst_structure_get(structure, "context", GST_TYPE_SESSION_CONTEXT, context, nullptr);
+  }
+  return TRUE;
+}

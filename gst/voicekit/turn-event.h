@@ -97,6 +97,94 @@ gboolean gst_event_parse_turn(GstEvent *event, GstTurnEventType *type, guint64 *
                               GstClockTime *speech_start, GstClockTime *speech_end,
                               GstSessionContext **context);
 
+/**
+ * GST_TURN_DETECTOR_EVENT_NAME:
+ *
+ * Structure name of the custom downstream sticky event a turn detector
+ * (pausedetect) sends before its first buffer and again when its settings
+ * change. Elements that act on turn events (replyonpause) check for it to
+ * know a detector is upstream, and read its timing from it.
+ */
+#define GST_TURN_DETECTOR_EVENT_NAME "GstVoiceKitTurnDetector"
+
+/**
+ * gst_event_new_turn_detector:
+ * @engine: name of the voice-activity engine
+ * @min_speech: speech needed to open an utterance, ns
+ * @min_silence: silence needed to end one (the pause), ns
+ * @speech_pad: audio reported before the onset, ns
+ * @frame_duration: analysis frame length, ns
+ *
+ * Fields: "engine" (string), "min-speech-duration", "min-silence-duration",
+ * "speech-pad", "frame-duration" (guint64 ns).
+ *
+ * Returns: (transfer full): a sticky custom downstream event named
+ * %GST_TURN_DETECTOR_EVENT_NAME.
+ */
+GST_VOICEKIT_API
+GstEvent *gst_event_new_turn_detector(const gchar *engine, GstClockTime min_speech,
+                                      GstClockTime min_silence, GstClockTime speech_pad,
+                                      GstClockTime frame_duration);
+
+/**
+ * gst_pad_get_turn_detector:
+ * @pad: a sink pad
+ *
+ * Returns: (transfer full) (nullable): a copy of the fields of the turn
+ * detector event stored on @pad (see gst_event_new_turn_detector()), or
+ * %NULL when no turn detector is upstream of @pad.
+ */
+GST_VOICEKIT_API
+GstStructure *gst_pad_get_turn_detector(GstPad *pad);
+
+/**
+ * GST_UTTERANCE_EVENT_NAME:
+ *
+ * Structure name of the serialized custom downstream events that bracket one
+ * utterance (or one reply) on a stream: "start" before its first buffer,
+ * "end" after its last.
+ */
+#define GST_UTTERANCE_EVENT_NAME "GstVoiceKitUtterance"
+
+/**
+ * GstUtteranceEventType:
+ * @GST_UTTERANCE_EVENT_START: the utterance's audio follows
+ * @GST_UTTERANCE_EVENT_END: the utterance's audio is complete
+ */
+typedef enum {
+  GST_UTTERANCE_EVENT_START = 0,
+  GST_UTTERANCE_EVENT_END = 1,
+} GstUtteranceEventType;
+
+/**
+ * gst_event_new_utterance:
+ * @type: start or end
+ * @utterance: utterance number
+ * @context: (nullable): the session the utterance belongs to
+ *
+ * Fields: "event" (string: "start" or "end"), "utterance" (guint64), and
+ * with a session "webrtc-id" (string) and "context" (#GstSessionContext).
+ *
+ * Returns: (transfer full): a serialized custom downstream event named
+ * %GST_UTTERANCE_EVENT_NAME.
+ */
+GST_VOICEKIT_API
+GstEvent *gst_event_new_utterance(GstUtteranceEventType type, guint64 utterance,
+                                  GstSessionContext *context);
+
+/**
+ * gst_event_parse_utterance:
+ * @event: an event
+ * @type: (out) (optional): start or end
+ * @utterance: (out) (optional): utterance number
+ * @context: (out) (optional) (nullable) (transfer full): the session, if any
+ *
+ * Returns: %TRUE when @event is an utterance event (outputs set).
+ */
+GST_VOICEKIT_API
+gboolean gst_event_parse_utterance(GstEvent *event, GstUtteranceEventType *type, guint64 *utterance,
+                                   GstSessionContext **context);
+
 G_END_DECLS
 
 #endif

@@ -34,6 +34,12 @@
  * - `webrtc-id` (string) and `context` (#GstSessionContext): the session of the
  *   audio (buffer meta or sticky session event), when there is one.
  *
+ * Before its first buffer, and again after a settings change, it sends a
+ * sticky custom event named "GstVoiceKitTurnDetector"
+ * (gst_event_new_turn_detector(): engine, min-speech-duration,
+ * min-silence-duration, speech-pad, frame-duration) so elements downstream
+ * (replyonpause) know a turn detector is upstream and how it times turns.
+ *
  * Decisions are taken on running time (a new segment that restarts timestamps
  * does not disturb an open utterance); reported stream times are clamped into
  * the current segment. EOS, or a new stream, during speech posts a pause
@@ -117,6 +123,7 @@ struct PauseDetectState {
   GstClockTime anchor_time = 0;
   guint64 anchor_sample = 0;
   std::vector<vad::TurnEvent> pending; /* decisions whose buffer has not left yet */
+  guint announced_version = G_MAXUINT; /* settings the detector event downstream shows */
 };
 
 struct _GstPauseDetect {
@@ -199,6 +206,20 @@ static void pause_detect_sync_settings(GstPauseDetect *self) {
   g_mutex_unlock(&self->settings_lock);
 }
 
+/* Tells downstream (replyonpause) that a turn detector is upstream and how it
+ * times turns: a sticky event, sent again when the settings change. */
+static void pause_detect_announce(GstPauseDetect *self) {
+  PauseDetectState &state = *self->state;
+  if (state.announced_version == state.settings_version)
+    return;
+  state.announced_version = state.settings_version;
+  const vad::TurnConfig &turn = state.turn.config();
+  gst_pad_push_event(self->srcpad, gst_event_new_turn_detector(
+                                       state.analyzer->engine().name(), turn.min_speech_ns,
+                                       turn.min_silence_ns, turn.speech_pad_ns,
+                                       static_cast<GstClockTime>(state.frame_ms) * GST_MSECOND));
+}
+
 /* ---- decisions -------------------------------------------------------------- */
 
 static GstSessionContext *pause_detect_session(GstPauseDetect *self, GstBuffer *buffer) {
@@ -269,6 +290,7 @@ static GstFlowReturn gst_pause_detect_chain(GstPad *, GstObject *parent, GstBuff
     return GST_FLOW_NOT_NEGOTIATED;
   }
   pause_detect_sync_settings(self);
+  pause_detect_announce(self);
 
   if (GST_BUFFER_PTS_IS_VALID(buffer))
     anchor_at(state, GST_BUFFER_PTS(buffer));
@@ -407,6 +429,7 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
     if (!state.has_caps)
       break;
     pause_detect_sync_settings(self);
+    pause_detect_announce(self);
     GstClockTime timestamp, duration;
     gst_event_parse_gap(event, &timestamp, &duration);
     if (GST_CLOCK_TIME_IS_VALID(timestamp))
@@ -457,6 +480,7 @@ static GstStateChangeReturn gst_pause_detect_change_state(GstElement *element,
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     pause_detect_reset_stream(self);
     self->state->has_caps = FALSE;
+    self->state->announced_version = G_MAXUINT;
   }
   return ret;
 }

@@ -1,5 +1,6 @@
 /* The voicekit plugin: registers every element. */
 #include "gstpausedetect.h"
+#include "gstreplyonpause.h"
 #include "gstsessiontag.h"
 
 #ifndef PACKAGE
@@ -10,6 +11,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
   gboolean registered = FALSE;
   registered |= GST_ELEMENT_REGISTER(sessiontag, plugin);
   registered |= GST_ELEMENT_REGISTER(pausedetect, plugin);
+  registered |= GST_ELEMENT_REGISTER(replyonpause, plugin);
   return registered;
 }
 

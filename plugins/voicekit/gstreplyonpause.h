@@ -1,0 +1,35 @@
+/* replyonpause: hands each utterance to a handler and streams the reply back. */
+#ifndef GST_REPLY_ON_PAUSE_H
+#define GST_REPLY_ON_PAUSE_H
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GstReplyOnPauseHandler:
+ * @GST_REPLY_ON_PAUSE_HANDLER_ECHO: the reply is the utterance itself
+ * @GST_REPLY_ON_PAUSE_HANDLER_SIGNALS: application code, through the
+ *   `utterance` signal and the `push-reply` / `end-reply` / `fail-reply` actions
+ * @GST_REPLY_ON_PAUSE_HANDLER_COMMAND: a program run per utterance (`command`)
+ * @GST_REPLY_ON_PAUSE_HANDLER_PADS: handler elements linked to the
+ *   `utterance_src` and `reply_sink` request pads
+ */
+typedef enum {
+  GST_REPLY_ON_PAUSE_HANDLER_ECHO = 0,
+  GST_REPLY_ON_PAUSE_HANDLER_SIGNALS = 1,
+  GST_REPLY_ON_PAUSE_HANDLER_COMMAND = 2,
+  GST_REPLY_ON_PAUSE_HANDLER_PADS = 3,
+} GstReplyOnPauseHandler;
+
+#define GST_TYPE_REPLY_ON_PAUSE_HANDLER (gst_reply_on_pause_handler_get_type())
+GType gst_reply_on_pause_handler_get_type(void);
+
+#define GST_TYPE_REPLY_ON_PAUSE (gst_reply_on_pause_get_type())
+G_DECLARE_FINAL_TYPE(GstReplyOnPause, gst_reply_on_pause, GST, REPLY_ON_PAUSE, GstElement)
+
+GST_ELEMENT_REGISTER_DECLARE(replyonpause);
+
+G_END_DECLS
+
+#endif
