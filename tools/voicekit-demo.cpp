@@ -10,13 +10,15 @@
  * does:
  *
  *   filesrc ! rawaudioparse|wavparse ! sessiontag webrtc-id=session-1-... !
- *     audioconvert ! pausedetect ! audioresample ! audio/x-raw,rate=48000 !
- *     opusenc ! opusdec ! queue ! funnel ! fakesink sync=true
+ *     audioconvert ! pausedetect ! replyonpause ! audioresample !
+ *     audio/x-raw,rate=48000 ! opusenc ! opusdec ! queue ! funnel ! fakesink sync=true
  *                                          (one such branch per session)
  *
  * pausedetect in each branch reports when its caller starts and stops
- * speaking; each of its messages carries the webrtc-id, which must be the
- * branch's own.
+ * speaking; replyonpause (echo handler, FastRTC's hello world) answers each
+ * utterance with the utterance itself, from the pause on. Each message of
+ * both carries the webrtc-id, which must be the branch's own; what reaches the
+ * sink is the reply stream (silence, then the echoed utterances).
  *
  * At the sink, every buffer must still say which session it belongs to, in two
  * ways: the GstSessionMeta on the buffer (gst_buffer_get_webrtc_id()) and the
@@ -247,7 +249,8 @@ std::string pipeline_description(const std::vector<Session> &sessions) {
                                "sample-rate=16000 num-channels=1"
                              : "wavparse";
     description += "  filesrc name=src" + n + " ! " + parser + " ! sessiontag name=tag" + n +
-                   " ! audioconvert ! pausedetect name=detect" + n +
+                   " ! audioconvert ! pausedetect name=detect" + n + " ! replyonpause name=reply" +
+                   n +
                    " ! audioresample ! audio/x-raw,rate=48000 ! opusenc ! "
                    "opusdec ! queue name=end" +
                    n + " ! mix.";
@@ -255,12 +258,46 @@ std::string pipeline_description(const std::vector<Session> &sessions) {
   return description;
 }
 
+/* The branch an element (detectN, replyN) belongs to. */
+size_t branch_of(GstMessage *message) {
+  const gchar *name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  const gchar *digits = name + std::strcspn(name, "0123456789");
+  return static_cast<size_t>(std::strtoul(digits, nullptr, 10));
+}
+
+/* Prints a replyonpause event; false when it names another session than the
+ * branch it came from. */
+bool report_reply(GstMessage *message, const std::vector<Session> &sessions) {
+  const GstStructure *s = gst_message_get_structure(message);
+  const size_t branch = branch_of(message);
+  const gchar *event = gst_structure_get_string(s, "event");
+  const gchar *id = gst_structure_get_string(s, "webrtc-id");
+  guint64 utterance = 0, running_time = 0, latency = 0;
+  gst_structure_get_uint64(s, "utterance", &utterance);
+  gst_structure_get_uint64(s, "running-time", &running_time);
+  const bool right =
+      branch < sessions.size() && g_strcmp0(id, sessions[branch].webrtc_id.c_str()) == 0;
+  std::string detail;
+  if (gst_structure_get_uint64(s, "latency", &latency))
+    detail = " (" + std::to_string(static_cast<double>(latency) / GST_MSECOND).substr(0, 5) +
+             " ms after the pause)";
+  guint64 duration = 0;
+  if (gst_structure_get_uint64(s, "duration", &duration))
+    detail = " (" + std::to_string(static_cast<double>(duration) / GST_SECOND).substr(0, 4) +
+             " s of speech to the echo handler)";
+  if (const gchar *error = gst_structure_get_string(s, "error"))
+    detail = std::string(": ") + error;
+  std::printf("  %-2zu  %" GST_TIME_FORMAT "  %-24s %s, utterance %" G_GUINT64_FORMAT "%s%s\n",
+              branch + 1, GST_TIME_ARGS(running_time), id != nullptr ? id : "(none)", event,
+              utterance, detail.c_str(), right ? "" : "  WRONG SESSION");
+  return right && g_strcmp0(event, "handler-error") != 0;
+}
+
 /* Prints a pausedetect decision; false when it names another session than
  * the branch (detectN) it came from. */
 bool report_turn(GstMessage *message, const std::vector<Session> &sessions) {
   const GstStructure *s = gst_message_get_structure(message);
-  const gchar *name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
-  const size_t branch = static_cast<size_t>(std::strtoul(name + strlen("detect"), nullptr, 10));
+  const size_t branch = branch_of(message);
   const gchar *event = gst_structure_get_string(s, "event");
   const gchar *id = gst_structure_get_string(s, "webrtc-id");
   guint64 utterance = 0, stream_time = 0, start = 0, end = 0;
@@ -305,6 +342,8 @@ bool run(GstElement *pipeline, const std::vector<Session> &sessions) {
       break;
     case GST_MESSAGE_ELEMENT:
       if (gst_message_has_name(message, "pausedetect") && !report_turn(message, sessions))
+        ok = false;
+      if (gst_message_has_name(message, "replyonpause") && !report_reply(message, sessions))
         ok = false;
       break;
     case GST_MESSAGE_ERROR:
@@ -396,8 +435,9 @@ int run_main(int argc, char **argv) {
   }
 
   std::printf("voicekit-demo: %zu sessions through sessiontag ! audioconvert ! pausedetect ! "
-              "audioresample ! opusenc ! opusdec ! queue ! funnel ! fakesink\n"
-              "(pausedetect's lines come as it decides, ahead of the clock-synchronised sink)\n",
+              "replyonpause ! audioresample ! opusenc ! opusdec ! queue ! funnel ! fakesink\n"
+              "(pausedetect's and replyonpause's lines come as they decide, ahead of the "
+              "clock-synchronised sink; the sink plays the reply stream)\n",
               demo.sessions.size());
   for (size_t i = 0; i < demo.sessions.size(); i++) {
     const Session &session = demo.sessions[i];

@@ -47,12 +47,12 @@ uint64_t UtteranceCollector::end_ns() const {
   return history_start_ns_ + frames_to_ns(history_.size() / std::max<std::size_t>(bpf_, 1));
 }
 
-void UtteranceCollector::trim_history() {
-  // Keep the last preroll_frames_; erase in large steps (amortised O(1) per byte).
+void UtteranceCollector::trim_history(uint64_t keep_frames) {
+  // Keep the last keep_frames; erase in large steps (amortised O(1) per byte).
   const uint64_t held = history_.size() / bpf_;
-  if (held <= 2 * preroll_frames_ + kJitterFrames)
+  if (held <= 2 * keep_frames + kJitterFrames)
     return;
-  const uint64_t drop = held - preroll_frames_;
+  const uint64_t drop = held - keep_frames;
   history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(drop * bpf_));
   history_start_ns_ += frames_to_ns(drop);
 }
@@ -77,7 +77,9 @@ void UtteranceCollector::push(uint64_t start_ns, const uint8_t *data, std::size_
     history_start_ns_ = start_ns;
   }
   history_.insert(history_.end(), data, data + bytes);
-  trim_history();
+  // The turn detector decides after the buffer that completed the decision:
+  // the onset may lie a whole buffer plus the pre-roll back.
+  trim_history(preroll_frames_ + frames);
 }
 
 void UtteranceCollector::begin(uint64_t onset_ns) {

@@ -49,7 +49,7 @@ public:
 private:
   uint64_t frames_to_ns(uint64_t frames) const;
   uint64_t ns_to_frames(uint64_t ns) const;
-  void trim_history();
+  void trim_history(uint64_t keep_frames);
 
   int rate_ = 0;
   std::size_t bpf_ = 0;

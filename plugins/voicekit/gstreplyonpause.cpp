@@ -681,9 +681,15 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
     return;
   }
   if (pads.need_stream_start) {
-    gchar *stream_id = gst_pad_create_stream_id(pad, GST_ELEMENT(self), "utterances");
+    /* gst_pad_create_stream_id() wants one sink pad; we have two. Derive
+     * the id from the input's, as it would. */
+    gchar *upstream = gst_pad_get_stream_id(self->sinkpad);
+    gchar *stream_id = upstream != nullptr
+                           ? g_strconcat(upstream, "/utterances", nullptr)
+                           : g_strdup_printf("%08x%08x/utterances", g_random_int(), g_random_int());
     gst_pad_push_event(pad, gst_event_new_stream_start(stream_id));
     g_free(stream_id);
+    g_free(upstream);
     pads.need_stream_start = FALSE;
   }
   if (pads.caps == nullptr || !gst_caps_is_equal(pads.caps, caps)) {
