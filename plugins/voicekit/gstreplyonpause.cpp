@@ -730,7 +730,11 @@ static void run_handler(gpointer data, gpointer) {
     } else if (!g_cancellable_is_cancelled(reply->cancellable)) {
       switch (reply->kind) {
       case GST_REPLY_ON_PAUSE_HANDLER_SIGNALS:
-        g_signal_emit(self, signals[SIGNAL_UTTERANCE], 0, reply->utterance, task->utterance);
+        if (!g_signal_has_handler_pending(self, signals[SIGNAL_UTTERANCE], 0, FALSE))
+          fail_reply(self, reply->utterance,
+                     "handler=signals but no application code is connected to `utterance`");
+        else
+          g_signal_emit(self, signals[SIGNAL_UTTERANCE], 0, reply->utterance, task->utterance);
         break;
       case GST_REPLY_ON_PAUSE_HANDLER_COMMAND:
         run_command(self, reply, task->utterance);
