@@ -18,7 +18,7 @@
  *   format when downstream accepts it). Continuous: one output span per input
  *   span, timestamped on the input's running time (a fresh TIME segment),
  *   reply audio from the pause onwards, silence between replies (GAP events
- *   with `send-gaps`, and always for silent spans over one second). The
+ *   with `send-gaps`), in buffers of at most one second. The
  *   handler's audio is converted (format, rate, channels) as needed.
  * - `utterance_src` (request, `handler=pads`): each utterance as buffers
  *   carrying the session meta, bracketed by "GstVoiceKitUtterance" events
@@ -131,8 +131,8 @@ constexpr gboolean DEFAULT_POST_MESSAGES = TRUE;
 /* Pre-roll before pausedetect's settings are known, and on top of them. */
 constexpr GstClockTime DEFAULT_PREROLL = GST_SECOND;
 constexpr GstClockTime PREROLL_MARGIN = 200 * GST_MSECOND;
-/* Silent output spans longer than this become one GAP event. */
-constexpr GstClockTime LONG_SILENCE = GST_SECOND;
+/* Longest silent output buffer (a big input buffer, a long GAP). */
+constexpr GstClockTime MAX_SILENCE_BUFFER = GST_SECOND;
 /* Output span when the input gives no duration to mirror. */
 constexpr GstClockTime DEFAULT_SPAN = 20 * GST_MSECOND;
 /* A reply chunk over this is refused as broken (one push of ten minutes). */
@@ -1110,6 +1110,8 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
   const gboolean send_gaps = self->settings->send_gaps;
   g_mutex_unlock(&self->settings_lock);
   const gsize bpf = static_cast<gsize>(GST_AUDIO_INFO_BPF(&state.out_info));
+  const guint64 max_silence_frames = gst_util_uint64_scale_int(
+      MAX_SILENCE_BUFFER, GST_AUDIO_INFO_RATE(&state.out_info), GST_SECOND);
   const guint64 span_frames = std::max<guint64>(
       1, gst_util_uint64_scale_int(state.span, GST_AUDIO_INFO_RATE(&state.out_info), GST_SECOND));
 
@@ -1190,10 +1192,9 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
                          "latency", G_TYPE_UINT64, latency, nullptr);
     }
     const GstClockTime span_start = out_position(state);
-    if (reply_frames == 0 &&
-        (send_gaps ||
-         gst_util_uint64_scale_int(frames, GST_SECOND, GST_AUDIO_INFO_RATE(&state.out_info)) >
-             LONG_SILENCE)) {
+    if (reply_frames == 0) /* long silence (a big input buffer, a GAP) in pieces */
+      frames = std::min(frames, max_silence_frames);
+    if (reply_frames == 0 && send_gaps) {
       state.out_samples += frames;
       gst_pad_push_event(self->srcpad,
                          gst_event_new_gap(span_start, out_position(state) - span_start));
