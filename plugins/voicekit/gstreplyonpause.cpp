@@ -139,6 +139,8 @@ constexpr GstClockTime DEFAULT_SPAN = 20 * GST_MSECOND;
 constexpr gsize MAX_CHUNK_BYTES = 10 * 60 * 48000 * 8 * 4;
 /* A command's stdout over this is refused (an hour of 48 kHz stereo S16). */
 constexpr guint64 MAX_COMMAND_OUTPUT = 3600ULL * 48000 * 4;
+/* How long an interruption waits for the handler branch to take a flush. */
+constexpr gint64 FLUSH_WAIT_US = 500 * G_TIME_SPAN_MILLISECOND;
 /* Time a command gets between SIGTERM and SIGKILL. */
 constexpr std::chrono::milliseconds COMMAND_GRACE{200};
 
@@ -252,6 +254,7 @@ struct HandlerPads {
   GstPad *reply_sink = nullptr;
   gboolean need_stream_start = TRUE;
   gboolean need_segment = TRUE;
+  gint need_flush_stop = FALSE; /* atomic: a flush whose stop is pending */
   GstCaps *caps = nullptr;
   gboolean reply_info_valid = FALSE;
   GstAudioInfo reply_info;
@@ -680,6 +683,10 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
     gst_object_unref(pad);
     return;
   }
+  if (g_atomic_int_compare_and_exchange(&pads.need_flush_stop, TRUE, FALSE)) {
+    gst_pad_push_event(pad, gst_event_new_flush_stop(FALSE));
+    pads.need_segment = TRUE;
+  }
   if (pads.need_stream_start) {
     /* gst_pad_create_stream_id() wants one sink pad; we have two. Derive
      * the id from the input's, as it would. */
@@ -781,10 +788,21 @@ static void flush_handler_pads(GstReplyOnPause *self) {
   if (pad == nullptr)
     return;
   gst_pad_push_event(pad, gst_event_new_flush_start());
-  GST_PAD_STREAM_LOCK(pad); /* the worker's push returned FLUSHING */
-  gst_pad_push_event(pad, gst_event_new_flush_stop(FALSE));
-  self->handler_pads->need_segment = TRUE;
-  GST_PAD_STREAM_UNLOCK(pad);
+  /* The worker's push returns FLUSHING and lets the stream lock go. A
+   * branch that ignores the flush must not hang us: after a while the next
+   * worker ends the flush instead. */
+  const gint64 give_up = g_get_monotonic_time() + FLUSH_WAIT_US;
+  gboolean locked = FALSE;
+  while (!(locked = GST_PAD_STREAM_TRYLOCK(pad)) && g_get_monotonic_time() < give_up)
+    g_usleep(1000);
+  if (locked) {
+    gst_pad_push_event(pad, gst_event_new_flush_stop(FALSE));
+    self->handler_pads->need_segment = TRUE;
+    GST_PAD_STREAM_UNLOCK(pad);
+  } else {
+    GST_WARNING_OBJECT(pad, "the handler branch holds its stream; flush-stop left to later");
+    g_atomic_int_set(&self->handler_pads->need_flush_stop, TRUE);
+  }
   gst_object_unref(pad);
 }
 
