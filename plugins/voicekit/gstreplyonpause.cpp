@@ -190,7 +190,8 @@ struct Reply {
   /* streaming thread */
   GstAudioConverter *converter = nullptr;
   GstAudioInfo converter_in;
-  gboolean started = FALSE; /* first sample pushed */
+  gboolean started = FALSE;                        /* first sample pushed */
+  GstClockTime played_until = GST_CLOCK_TIME_NONE; /* end of the last sample pushed */
   std::vector<guint8> converted;
   gsize converted_read = 0;
 
@@ -1174,7 +1175,7 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
     if (reply && ended && available == 0) {
       /* The last sample has left: the reply is over. */
       if (reply->started) {
-        post_reply_message(self, "reply-end", reply->utterance, reply->context, out_position(state),
+        post_reply_message(self, "reply-end", reply->utterance, reply->context, reply->played_until,
                            nullptr);
       } else if (!reply->greeting) {
         handle_failure(self, reply, "the handler's reply has no audio");
@@ -1219,8 +1220,12 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
       continue;
     }
     GstBuffer *buffer = output_buffer(self, reply.get(), reply_frames, frames);
-    if (reply_frames > 0)
+    if (reply_frames > 0) {
       reply->converted_read += reply_frames * bpf;
+      reply->played_until =
+          state.out_base + gst_util_uint64_scale_int(state.out_samples + reply_frames, GST_SECOND,
+                                                     GST_AUDIO_INFO_RATE(&state.out_info));
+    }
     state.out_samples += frames;
     ret = gst_pad_push(self->srcpad, buffer);
   }
