@@ -1341,6 +1341,7 @@ static GstSample *utterance_sample(GstReplyOnPause *self, guint64 number,
 /* The user paused: the utterance goes to the handler. */
 static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTime decision,
                               GstClockTime onset, GstSessionContext *event_context) {
+  const gint64 decided_us = g_get_monotonic_time(); /* the pause reached us */
   ReplyOnPauseState &state = *self->state;
   if (state.ignored_utterance != 0 && number == state.ignored_utterance) {
     GST_DEBUG_OBJECT(self, "utterance %" G_GUINT64_FORMAT " came during a reply: ignored", number);
@@ -1378,7 +1379,7 @@ static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTim
   auto reply = std::make_shared<Reply>();
   reply->utterance = number;
   reply->context = context; /* takes the reference */
-  reply->decided_us = g_get_monotonic_time();
+  reply->decided_us = decided_us;
   g_mutex_lock(&self->settings_lock);
   reply->kind = self->settings->handler;
   reply->deadline_us =
