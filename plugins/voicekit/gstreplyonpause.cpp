@@ -60,8 +60,14 @@
  *
  * Greeting: at the start of each session (a new webrtc-id on the input) the
  * `greeting` signal is emitted from a worker thread, with the session
- * current; a handler returning TRUE replies as utterance 0 with `push-reply`
- * and `end-reply`.
+ * current, and the number to reply with (0 for the element's first greeting);
+ * a handler returning TRUE replies with `push-reply` and `end-reply`.
+ *
+ * Numbers: a reply is named by its utterance number, never given twice in
+ * the element's life, so a late handler of a flushed or interrupted reply
+ * cannot feed a newer one. They are pausedetect's numbers, continued past
+ * its restarts (FLUSH, a new stream, a state change) and shifted by one after
+ * each greeting but the first.
  *
  * Timing: in a live pipeline silence fills the output while a handler works,
  * and the reply starts with the next output span once audio is there; the
@@ -72,7 +78,7 @@
  *
  * Messages, element messages named `replyonpause` (unless `post-messages`
  * is FALSE), all with `event` (string), `webrtc-id` (string, when the audio
- * has a session), `utterance` (guint64, 0 for the greeting), `running-time`
+ * has a session), `utterance` (guint64; a greeting's number for it), `running-time`
  * and `stream-time` (guint64 ns):
  * - "utterance": an utterance went to the handler (at the pause); also
  *   `duration` (guint64 ns) and `truncated` (boolean);
@@ -263,6 +269,34 @@ struct HandlerPads {
   guint64 reply_utterance = 0;
 };
 
+/* Reply numbers. A handler names its reply by number (push-reply), so a
+ * number is never given twice in the element's life: a stale handler of a
+ * flushed or interrupted reply cannot feed a newer one. Utterances keep
+ * pausedetect's numbers, shifted by `base` once pausedetect counts from 1
+ * again (FLUSH, a new stream, a restart); the first greeting is 0, a later one
+ * takes the next number and shifts the utterances after it by one.
+ * Streaming thread only; survives state changes. */
+struct ReplyNumbers {
+  guint64 base = 0;
+  guint64 last = 0; /* highest number given */
+  gboolean greeted = FALSE;
+
+  guint64 of_utterance(guint64 detector_number) {
+    const guint64 number = detector_number + base;
+    last = std::max(last, number);
+    return number;
+  }
+  void detector_restarts() { base = last; }
+  guint64 for_greeting() {
+    if (!greeted) {
+      greeted = TRUE;
+      return 0;
+    }
+    base++;
+    return ++last;
+  }
+};
+
 struct _GstReplyOnPause {
   GstElement parent;
   GstPad *sinkpad;
@@ -279,6 +313,7 @@ struct _GstReplyOnPause {
   ReplyPtr *reply; /* the reply the output plays or waits for, or empty */
   gboolean flushing;
   HandlerPads *handler_pads;
+  ReplyNumbers *numbers;
 };
 
 G_DEFINE_TYPE(GstReplyOnPause, gst_reply_on_pause, GST_TYPE_ELEMENT)
@@ -732,7 +767,8 @@ static void run_handler(gpointer data, gpointer) {
     voicekit::SessionScope scope(reply->context);
     if (reply->greeting) {
       gboolean will_reply = FALSE;
-      g_signal_emit(self, signals[SIGNAL_GREETING], 0, reply->context, &will_reply);
+      g_signal_emit(self, signals[SIGNAL_GREETING], 0, reply->context, reply->utterance,
+                    &will_reply);
       if (!will_reply)
         end_reply(self, reply->utterance);
     } else if (!g_cancellable_is_cancelled(reply->cancellable)) {
@@ -1296,6 +1332,7 @@ static void update_session(GstReplyOnPause *self, GstSessionContext *context) {
     return;
   auto greeting = std::make_shared<Reply>();
   greeting->greeting = TRUE;
+  greeting->utterance = self->numbers->for_greeting();
   greeting->kind = GST_REPLY_ON_PAUSE_HANDLER_SIGNALS;
   greeting->context = gst_session_context_ref(context);
   g_mutex_lock(&self->settings_lock);
@@ -1439,6 +1476,7 @@ static gboolean handle_turn_event(GstReplyOnPause *self, GstEvent *event, GstFlo
                             &context))
     return FALSE;
   *ret = GST_FLOW_OK;
+  number = self->numbers->of_utterance(number);
   if (state.has_caps) {
     const GstClockTime onset = running_time_of_stream_time(state.segment, onset_stream);
     if (type == GST_TURN_EVENT_SPEECH_START)
@@ -1610,12 +1648,14 @@ static gboolean gst_reply_on_pause_sink_event(GstPad *pad, GstObject *parent, Gs
     break;
   case GST_EVENT_FLUSH_STOP:
     reset_streaming(self);
+    self->numbers->detector_restarts();
     g_mutex_lock(&self->lock);
     self->flushing = FALSE;
     g_mutex_unlock(&self->lock);
     break;
   case GST_EVENT_STREAM_START:
     state.collector.reset();
+    self->numbers->detector_restarts();
     break;
   default:
     break;
@@ -1667,6 +1707,7 @@ static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
     self->flushing = FALSE;
     g_mutex_unlock(&self->lock);
     reset_streaming(self);
+    self->numbers->detector_restarts();
     self->state->detector_seen = FALSE;
     self->handler_pads->need_stream_start = TRUE;
     self->handler_pads->need_segment = TRUE;
@@ -1782,6 +1823,7 @@ static void gst_reply_on_pause_finalize(GObject *object) {
   delete self->reply;
   gst_caps_replace(&self->handler_pads->caps, nullptr);
   delete self->handler_pads;
+  delete self->numbers;
   delete self->state;
   delete self->settings;
   g_mutex_clear(&self->settings_lock);
@@ -1798,6 +1840,7 @@ static void gst_reply_on_pause_init(GstReplyOnPause *self) {
   self->state = new ReplyOnPauseState();
   self->reply = new ReplyPtr();
   self->handler_pads = new HandlerPads();
+  self->numbers = new ReplyNumbers();
   self->flushing = TRUE;
   gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
 
@@ -1899,12 +1942,14 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
    * @element: the element
    * @context: the session that starts
    *
+   * @utterance: the number to reply with (0 for the element's first greeting)
+   *
    * A session starts. Emitted from a worker thread with the session current.
-   * Return TRUE to greet: push-reply and end-reply with utterance 0.
+   * Return TRUE to greet: push-reply and end-reply with @utterance.
    */
-  signals[SIGNAL_GREETING] = g_signal_new("greeting", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
-                                          0, g_signal_accumulator_true_handled, nullptr, nullptr,
-                                          G_TYPE_BOOLEAN, 1, GST_TYPE_SESSION_CONTEXT);
+  signals[SIGNAL_GREETING] = g_signal_new(
+      "greeting", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
+      nullptr, nullptr, G_TYPE_BOOLEAN, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_UINT64);
   /**
    * GstReplyOnPause::reply-stop:
    * @element: the element

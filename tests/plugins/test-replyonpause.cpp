@@ -212,14 +212,15 @@ static gboolean end_reply(GstElement *element, guint64 utterance) {
 /* Signal handlers as std::function (declare them before the Rig so they
  * outlive the element). */
 using UtteranceFn = std::function<void(GstElement *, guint64, GstSample *)>;
-using GreetingFn = std::function<gboolean(GstElement *, GstSessionContext *)>;
+using GreetingFn = std::function<gboolean(GstElement *, GstSessionContext *, guint64)>;
 using StopFn = std::function<void(GstElement *, guint64)>;
 
 static void on_utterance(GstElement *element, guint64 utterance, GstSample *sample, gpointer data) {
   (*static_cast<UtteranceFn *>(data))(element, utterance, sample);
 }
-static gboolean on_greeting(GstElement *element, GstSessionContext *context, gpointer data) {
-  return (*static_cast<GreetingFn *>(data))(element, context);
+static gboolean on_greeting(GstElement *element, GstSessionContext *context, guint64 number,
+                            gpointer data) {
+  return (*static_cast<GreetingFn *>(data))(element, context, number);
 }
 static void on_reply_stop(GstElement *element, guint64 utterance, gpointer data) {
   (*static_cast<StopFn *>(data))(element, utterance);
@@ -1357,16 +1358,18 @@ struct Greetings {
   std::vector<std::string> context_ids, current_ids;
   std::vector<GThread *> threads;
   std::vector<int> pushed, ended, other_number;
+  std::vector<guint64> numbers;
 };
 
 GST_START_TEST(test_greeting) {
   Greetings seen;
-  GreetingFn greet = [&](GstElement *element, GstSessionContext *context) -> gboolean {
+  GreetingFn greet = [&](GstElement *element, GstSessionContext *context,
+                         guint64 number) -> gboolean {
     const std::string id = context != nullptr ? gst_session_context_get_webrtc_id(context) : "";
     const gint16 value = id == "caller-2" ? 888 : 777;
-    const gboolean other = push_reply_values(element, 1, std::vector<gint16>(160, value));
-    const gboolean pushed = push_reply_values(element, 0, std::vector<gint16>(4800, value));
-    const gboolean ended = end_reply(element, 0);
+    const gboolean other = push_reply_values(element, number + 1, std::vector<gint16>(160, value));
+    const gboolean pushed = push_reply_values(element, number, std::vector<gint16>(4800, value));
+    const gboolean ended = end_reply(element, number);
     std::lock_guard<std::mutex> lock(seen.mutex);
     seen.context_ids.push_back(id);
     seen.current_ids.push_back(current_webrtc_id());
@@ -1374,6 +1377,7 @@ GST_START_TEST(test_greeting) {
     seen.pushed.push_back(pushed);
     seen.ended.push_back(ended);
     seen.other_number.push_back(other);
+    seen.numbers.push_back(number);
     return TRUE;
   };
   Rig rig("replyonpause handler=echo");
@@ -1391,7 +1395,7 @@ GST_START_TEST(test_greeting) {
     for (gsize i = 0; i < seen.threads.size(); i++) {
       fail_unless(seen.threads[i] != g_thread_self(), "greeting on the streaming thread");
       fail_unless(seen.pushed[i] && seen.ended[i]);
-      fail_if(seen.other_number[i], "push-reply for utterance 1 accepted during a greeting");
+      fail_if(seen.other_number[i], "push-reply for another number accepted during a greeting");
     }
   }
   const std::vector<gint16> &out = rig.out.samples;
@@ -1407,7 +1411,9 @@ GST_START_TEST(test_greeting) {
     fail_unless(rig.out.buffer_ids[i] == expected, "buffer at %" GST_TIME_FORMAT " has id '%s'",
                 GST_TIME_ARGS(rig.out.buffer_pts[i]), rig.out.buffer_ids[i].c_str());
   }
-  expect_keys(rig.messages, {"reply-start:0", "reply-end:0", "reply-start:0", "reply-end:0"});
+  /* the first greeting is 0; the next one gets a number never used before */
+  fail_unless(seen.numbers == std::vector<guint64>({0, 1}));
+  expect_keys(rig.messages, {"reply-start:0", "reply-end:0", "reply-start:1", "reply-end:1"});
   const GstClockTime times[] = {0, 300 * kMs, 1000 * kMs, 1300 * kMs};
   const char *ids[] = {"caller-1", "caller-1", "caller-2", "caller-2"};
   for (int i = 0; i < 4; i++) {
@@ -1429,7 +1435,7 @@ GST_START_TEST(test_no_greeting_handler) {
   fail_unless_equals_uint64(rig.out.samples.size(), frame_at(2000 * kMs));
 
   /* a handler that declines greets nobody */
-  GreetingFn decline = [](GstElement *, GstSessionContext *) -> gboolean { return FALSE; };
+  GreetingFn decline = [](GstElement *, GstSessionContext *, guint64) -> gboolean { return FALSE; };
   Rig declined("replyonpause handler=echo");
   g_signal_connect(declined.reply, "greeting", G_CALLBACK(on_greeting), &decline);
   fail_unless_equals_int(declined.in->push_spans(50), GST_FLOW_OK);

@@ -416,7 +416,7 @@ class Greeting(unittest.TestCase):
             agent = Agent()
             greetings = []
 
-            def on_greeting(element, context):
+            def on_greeting(element, context, number):
                 current = GstVoiceKit.SessionContext.get_current()
                 greetings.append({
                     "context": context.get_webrtc_id() if context is not None else None,
@@ -424,9 +424,10 @@ class Greeting(unittest.TestCase):
                     "thread": threading.get_native_id(),
                 })
                 buffer = Gst.Buffer.new_wrapped(tone(0.3).tobytes())
+                greetings[-1]["number"] = number
                 greetings[-1]["pushed"] = element.emit(
-                    "push-reply", 0, Gst.Sample.new(buffer, reply_caps(), None, None))
-                greetings[-1]["ended"] = element.emit("end-reply", 0)
+                    "push-reply", number, Gst.Sample.new(buffer, reply_caps(), None, None))
+                greetings[-1]["ended"] = element.emit("end-reply", number)
                 return True
 
             session = Session(agent, "py-greeted", source)
@@ -441,6 +442,7 @@ class Greeting(unittest.TestCase):
             self.assertEqual(greeting["current"], "py-greeted")
             self.assertNotEqual(greeting["thread"], threading.get_native_id())
             self.assertNotIn(greeting["thread"], session.streaming_threads)
+            self.assertEqual(greeting["number"], 0)  # the element's first greeting
             self.assertTrue(greeting["pushed"])
             self.assertTrue(greeting["ended"])
             events = [(m["event"], m["utterance"]) for m in session.messages]
