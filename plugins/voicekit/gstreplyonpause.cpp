@@ -254,9 +254,15 @@ struct ReplyOnPauseState {
 };
 
 /* The pads handler's request pads. Guarded by the object lock for the
- * pointers; `need_stream_start`/`need_segment`/`caps` by utterance_src's
- * stream lock; the reply_sink fields by `lock`. */
+ * pointers; `need_stream_start`/`need_segment`/`caps` by push_lock, which
+ * whoever pushes on utterance_src holds (a worker, or a flush); the
+ * reply_sink fields by `lock`. push_lock, not the pad's stream lock: a
+ * handler branch that blocks and ignores flushes must not block the
+ * deactivation of utterance_src (a state change to NULL). */
 struct HandlerPads {
+  GMutex push_lock;
+  HandlerPads() { g_mutex_init(&push_lock); }
+  ~HandlerPads() { g_mutex_clear(&push_lock); }
   GstPad *utterance_src = nullptr;
   GstPad *reply_sink = nullptr;
   gboolean need_stream_start = TRUE;
@@ -713,9 +719,9 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
   GstCaps *caps = gst_sample_get_caps(utterance);
   GstBuffer *buffer = gst_sample_get_buffer(utterance);
   GstFlowReturn ret = GST_FLOW_OK;
-  GST_PAD_STREAM_LOCK(pad);
+  g_mutex_lock(&self->handler_pads->push_lock);
   if (g_cancellable_is_cancelled(reply->cancellable)) {
-    GST_PAD_STREAM_UNLOCK(pad);
+    g_mutex_unlock(&self->handler_pads->push_lock);
     gst_object_unref(pad);
     return;
   }
@@ -751,7 +757,7 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
   if (ret == GST_FLOW_OK)
     gst_pad_push_event(
         pad, gst_event_new_utterance(GST_UTTERANCE_EVENT_END, reply->utterance, reply->context));
-  GST_PAD_STREAM_UNLOCK(pad);
+  g_mutex_unlock(&self->handler_pads->push_lock);
   gst_object_unref(pad);
   if (ret != GST_FLOW_OK && !g_cancellable_is_cancelled(reply->cancellable))
     fail_reply(self, reply->utterance,
@@ -830,12 +836,13 @@ static void flush_handler_pads(GstReplyOnPause *self) {
    * worker ends the flush instead. */
   const gint64 give_up = g_get_monotonic_time() + FLUSH_WAIT_US;
   gboolean locked = FALSE;
-  while (!(locked = GST_PAD_STREAM_TRYLOCK(pad)) && g_get_monotonic_time() < give_up)
+  while (!(locked = g_mutex_trylock(&self->handler_pads->push_lock)) &&
+         g_get_monotonic_time() < give_up)
     g_usleep(1000);
   if (locked) {
     gst_pad_push_event(pad, gst_event_new_flush_stop(FALSE));
     self->handler_pads->need_segment = TRUE;
-    GST_PAD_STREAM_UNLOCK(pad);
+    g_mutex_unlock(&self->handler_pads->push_lock);
   } else {
     GST_WARNING_OBJECT(pad, "the handler branch holds its stream; flush-stop left to later");
     g_atomic_int_set(&self->handler_pads->need_flush_stop, TRUE);
