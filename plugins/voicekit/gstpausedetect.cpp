@@ -61,6 +61,8 @@
 #include <gst/vad/vad.hpp>
 #include <gst/voicekit/voicekit.h>
 
+#include "element-util.hpp"
+
 #include <memory>
 #include <vector>
 
@@ -68,6 +70,8 @@ GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
 #define GST_CAT_DEFAULT pause_detect_debug
 
 namespace vad = voicekit::vad;
+namespace element = voicekit::element;
+using element::stream_time_of;
 
 /* The turn rule's defaults live in one place, vad::TurnConfig. */
 static const vad::TurnConfig kTurnDefaults{};
@@ -177,18 +181,6 @@ static GstClockTime running_time_of(const GstSegment &segment, GstClockTime pts)
                                                                                         : 0;
 }
 
-/* Stream time of a running time, for reports; a time before the current
- * segment (an onset padded back past its start) is reported at its start. */
-static GstClockTime stream_time_of(const GstSegment &segment, GstClockTime running) {
-  guint64 position = 0;
-  if (gst_segment_position_from_running_time_full(&segment, GST_FORMAT_TIME, running, &position) <=
-      0)
-    position = segment.start;
-  guint64 stream = 0;
-  return gst_segment_to_stream_time_full(&segment, GST_FORMAT_TIME, position, &stream) > 0 ? stream
-                                                                                           : 0;
-}
-
 /* ---- settings --------------------------------------------------------------- */
 
 static void pause_detect_sync_settings(GstPauseDetect *self) {
@@ -223,10 +215,7 @@ static void pause_detect_announce(GstPauseDetect *self) {
 /* ---- decisions -------------------------------------------------------------- */
 
 static GstSessionContext *pause_detect_session(GstPauseDetect *self, GstBuffer *buffer) {
-  GstSessionContext *context = buffer != nullptr ? gst_buffer_get_session_context(buffer) : nullptr;
-  if (context != nullptr)
-    return gst_session_context_ref(context);
-  return gst_pad_get_session_context(self->sinkpad);
+  return element::session_of(self->sinkpad, buffer);
 }
 
 static GstStructure *turn_structure(GstPauseDetect *self, const vad::TurnEvent &turn,
@@ -598,16 +587,6 @@ static void gst_pause_detect_init(GstPauseDetect *self) {
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
 
-static void install_time_property(GObjectClass *gobject_class, guint id, const char *name,
-                                  const char *nick, const char *blurb, guint64 max,
-                                  guint64 default_value) {
-  g_object_class_install_property(
-      gobject_class, id,
-      g_param_spec_uint64(name, nick, blurb, 0, max, default_value,
-                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_PLAYING)));
-}
-
 static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
   GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
@@ -632,22 +611,23 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
                          "Speech probability below which a frame counts as silence "
                          "(hysteresis; used as min(end-threshold, threshold))",
                          0.0f, 1.0f, DEFAULT_END_THRESHOLD, playing_flags));
-  install_time_property(gobject_class, PROP_MIN_SPEECH_DURATION, "min-speech-duration",
-                        "Minimum speech duration",
-                        "Speech needed to open an utterance, in nanoseconds", 10 * GST_SECOND,
-                        DEFAULT_MIN_SPEECH_DURATION);
-  install_time_property(gobject_class, PROP_MIN_SILENCE_DURATION, "min-silence-duration",
-                        "Minimum silence duration",
-                        "Silence that ends an utterance (a pause), in nanoseconds", 60 * GST_SECOND,
-                        DEFAULT_MIN_SILENCE_DURATION);
-  install_time_property(gobject_class, PROP_SPEECH_PAD, "speech-pad", "Speech pad",
-                        "Audio before the detected onset that belongs to the utterance, in "
-                        "nanoseconds (reported in speech-start)",
-                        5 * GST_SECOND, DEFAULT_SPEECH_PAD);
-  install_time_property(gobject_class, PROP_MAX_SPEECH_DURATION, "max-speech-duration",
-                        "Maximum speech duration",
-                        "Longest utterance before a pause is forced, in nanoseconds (0 = none)",
-                        G_MAXUINT64, DEFAULT_MAX_SPEECH_DURATION);
+  element::install_time_property(gobject_class, PROP_MIN_SPEECH_DURATION, "min-speech-duration",
+                                 "Minimum speech duration",
+                                 "Speech needed to open an utterance, in nanoseconds", 0,
+                                 10 * GST_SECOND, DEFAULT_MIN_SPEECH_DURATION);
+  element::install_time_property(gobject_class, PROP_MIN_SILENCE_DURATION, "min-silence-duration",
+                                 "Minimum silence duration",
+                                 "Silence that ends an utterance (a pause), in nanoseconds", 0,
+                                 60 * GST_SECOND, DEFAULT_MIN_SILENCE_DURATION);
+  element::install_time_property(
+      gobject_class, PROP_SPEECH_PAD, "speech-pad", "Speech pad",
+      "Audio before the detected onset that belongs to the utterance, in "
+      "nanoseconds (reported in speech-start)",
+      0, 5 * GST_SECOND, DEFAULT_SPEECH_PAD);
+  element::install_time_property(
+      gobject_class, PROP_MAX_SPEECH_DURATION, "max-speech-duration", "Maximum speech duration",
+      "Longest utterance before a pause is forced, in nanoseconds (0 = none)", 0, G_MAXUINT64,
+      DEFAULT_MAX_SPEECH_DURATION);
   g_object_class_install_property(
       gobject_class, PROP_FRAME_DURATION,
       g_param_spec_uint("frame-duration", "Frame duration",

@@ -109,6 +109,8 @@
 #include <gst/voicekit/session-scope.hpp>
 #include <gst/voicekit/voicekit.h>
 
+#include "element-util.hpp"
+
 #include <algorithm>
 #include <cstdarg>
 #include <cstring>
@@ -122,6 +124,8 @@ GST_DEBUG_CATEGORY_STATIC(reply_on_pause_debug);
 #define GST_CAT_DEFAULT reply_on_pause_debug
 
 namespace reply = voicekit::reply;
+namespace element = voicekit::element;
+using element::stream_time_of;
 
 #define REPLY_ON_PAUSE_CAPS                                                                        \
   "audio/x-raw, format = (string) { S16LE, F32LE }, layout = (string) interleaved, "               \
@@ -357,16 +361,6 @@ GType gst_reply_on_pause_handler_get_type(void) {
 }
 
 /* ---- time and messages ------------------------------------------------------ */
-
-static GstClockTime stream_time_of(const GstSegment &segment, GstClockTime running) {
-  guint64 position = 0;
-  if (gst_segment_position_from_running_time_full(&segment, GST_FORMAT_TIME, running, &position) <=
-      0)
-    position = segment.start;
-  guint64 stream = 0;
-  return gst_segment_to_stream_time_full(&segment, GST_FORMAT_TIME, position, &stream) > 0 ? stream
-                                                                                           : 0;
-}
 
 /* Running time of a stream time reported by pausedetect. */
 static GstClockTime running_time_of_stream_time(const GstSegment &segment, GstClockTime stream) {
@@ -1312,10 +1306,7 @@ static void read_detector(GstReplyOnPause *self) {
 }
 
 static GstSessionContext *session_of(GstReplyOnPause *self, GstBuffer *buffer) {
-  GstSessionContext *context = buffer != nullptr ? gst_buffer_get_session_context(buffer) : nullptr;
-  if (context != nullptr)
-    return gst_session_context_ref(context);
-  return gst_pad_get_session_context(self->sinkpad);
+  return element::session_of(self->sinkpad, buffer);
 }
 
 /* A new webrtc-id on the input: a reply to the previous session stops, and
@@ -1865,25 +1856,6 @@ static void gst_reply_on_pause_init(GstReplyOnPause *self) {
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
 
-static void install_time_property(GObjectClass *gobject_class, guint prop_id, const char *name,
-                                  const char *nick, const char *blurb, guint64 min, guint64 max,
-                                  guint64 default_value) {
-  g_object_class_install_property(
-      gobject_class, prop_id,
-      g_param_spec_uint64(name, nick, blurb, min, max, default_value,
-                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_PLAYING)));
-}
-
-static void install_bool_property(GObjectClass *gobject_class, guint prop_id, const char *name,
-                                  const char *nick, const char *blurb, gboolean default_value) {
-  g_object_class_install_property(
-      gobject_class, prop_id,
-      g_param_spec_boolean(name, nick, blurb, default_value,
-                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                    GST_PARAM_MUTABLE_PLAYING)));
-}
-
 static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
   GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
@@ -1895,8 +1867,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
   gobject_class->get_property = gst_reply_on_pause_get_property;
   gobject_class->finalize = gst_reply_on_pause_finalize;
 
-  const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                      GST_PARAM_MUTABLE_PLAYING);
+  const GParamFlags mutable_flags = element::kPlayingFlags;
   g_object_class_install_property(
       gobject_class, PROP_HANDLER,
       g_param_spec_enum("handler", "Handler",
@@ -1913,24 +1884,28 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
                           "WEBRTC_ID and UTTERANCE in its environment; writes the reply as WAV "
                           "on stdout",
                           nullptr, mutable_flags));
-  install_time_property(gobject_class, PROP_HANDLER_TIMEOUT, "handler-timeout", "Handler timeout",
-                        "Time (ns) from the pause a handler has to end its reply; then it is "
-                        "stopped and handler-error posted",
-                        10 * GST_MSECOND, 3600 * GST_SECOND, DEFAULT_HANDLER_TIMEOUT);
-  install_bool_property(gobject_class, PROP_CAN_INTERRUPT, "can-interrupt", "Can interrupt",
-                        "The user speaking during a reply stops it at once; when FALSE, what "
-                        "the user says during a reply is ignored",
-                        DEFAULT_CAN_INTERRUPT);
-  install_time_property(gobject_class, PROP_MAX_UTTERANCE_DURATION, "max-utterance-duration",
-                        "Max utterance duration",
-                        "Longest utterance kept (ns); audio beyond it is dropped and the "
-                        "utterance marked truncated",
-                        100 * GST_MSECOND, 3600 * GST_SECOND, DEFAULT_MAX_UTTERANCE_DURATION);
-  install_bool_property(gobject_class, PROP_SEND_GAPS, "send-gaps", "Send GAP events",
-                        "Between replies send GAP events instead of silent buffers",
-                        DEFAULT_SEND_GAPS);
-  install_bool_property(gobject_class, PROP_POST_MESSAGES, "post-messages", "Post messages",
-                        "Post replyonpause element messages", DEFAULT_POST_MESSAGES);
+  element::install_time_property(
+      gobject_class, PROP_HANDLER_TIMEOUT, "handler-timeout", "Handler timeout",
+      "Time (ns) from the pause a handler has to end its reply; then it is "
+      "stopped and handler-error posted",
+      10 * GST_MSECOND, 3600 * GST_SECOND, DEFAULT_HANDLER_TIMEOUT);
+  element::install_bool_property(
+      gobject_class, PROP_CAN_INTERRUPT, "can-interrupt", "Can interrupt",
+      "The user speaking during a reply stops it at once; when FALSE, what "
+      "the user says during a reply is ignored",
+      DEFAULT_CAN_INTERRUPT);
+  element::install_time_property(gobject_class, PROP_MAX_UTTERANCE_DURATION,
+                                 "max-utterance-duration", "Max utterance duration",
+                                 "Longest utterance kept (ns); audio beyond it is dropped and the "
+                                 "utterance marked truncated",
+                                 100 * GST_MSECOND, 3600 * GST_SECOND,
+                                 DEFAULT_MAX_UTTERANCE_DURATION);
+  element::install_bool_property(gobject_class, PROP_SEND_GAPS, "send-gaps", "Send GAP events",
+                                 "Between replies send GAP events instead of silent buffers",
+                                 DEFAULT_SEND_GAPS);
+  element::install_bool_property(gobject_class, PROP_POST_MESSAGES, "post-messages",
+                                 "Post messages", "Post replyonpause element messages",
+                                 DEFAULT_POST_MESSAGES);
 
   /**
    * GstReplyOnPause::utterance:
