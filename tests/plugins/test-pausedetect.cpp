@@ -3,12 +3,14 @@
 #include <gst/audio/audio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
 #include <gst/voicekit/voicekit.h>
 
 #include "../common/speech.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <limits>
 #include <string>
@@ -360,7 +362,7 @@ GST_START_TEST(test_properties_round_trip_and_apply_while_playing) {
   g_object_get(det.element, "threshold", &threshold, "end-threshold", &end_threshold,
                "min-speech-duration", &min_speech, "speech-pad", &pad, "max-speech-duration",
                &max_speech, "min-silence-duration", &min_silence, "frame-duration", &frame,
-               "engine", &engine, "post-messages", &post, nullptr);
+               "engine-in-use", &engine, "post-messages", &post, nullptr);
   fail_unless(std::fabs(threshold - 0.6f) < 1e-6f);
   fail_unless(std::fabs(end_threshold - 0.2f) < 1e-6f);
   fail_unless_equals_uint64(min_speech, 90 * GST_MSECOND);
@@ -819,6 +821,160 @@ GST_START_TEST(test_properties_change_while_streaming) {
 }
 GST_END_TEST;
 
+/* ---- the silero engine ------------------------------------------------------ */
+
+/* The model files scripts/common.sh fetches; CI always has them, so a missing
+ * variable fails the test instead of skipping it. */
+static std::string model_from_env(const char *variable) {
+  const gchar *path = g_getenv(variable);
+  fail_unless(path != nullptr && g_file_test(path, G_FILE_TEST_IS_REGULAR),
+              "%s does not name the Silero model (run ./scripts/test, which fetches it)", variable);
+  return path;
+}
+
+static std::string engine_in_use(GstElement *element) {
+  gchar *name = nullptr;
+  g_object_get(element, "engine-in-use", &name, nullptr);
+  std::string result = name != nullptr ? name : "";
+  g_free(name);
+  return result;
+}
+
+GST_START_TEST(test_silero_finds_both_turns) {
+  for (const char *variable : {"VOICEKIT_SILERO_MODEL_V5", "VOICEKIT_SILERO_MODEL_V6"}) {
+    for (int rate : {16000, 48000, 8000}) {
+      const std::string properties = "engine=silero model-path=" + model_from_env(variable);
+      Detector det(properties.c_str(), rate);
+      fail_unless_equals_string(engine_in_use(det.element).c_str(), "silero");
+      /* Silero's own end rule: threshold - 0.15 */
+      gfloat end_threshold = 0;
+      g_object_get(det.element, "end-threshold", &end_threshold, nullptr);
+      fail_unless(std::fabs(end_threshold - 0.35f) < 1e-6f, "end-threshold %f", end_threshold);
+      push_samples(det.h, two_turns(rate), rate, static_cast<std::size_t>(rate / 50));
+      gst_harness_push_event(det.h, gst_event_new_eos());
+      const std::vector<Decision> messages = pop_messages(det.bus);
+      expect_two_turns(messages);
+      fail_unless(messages[0].speech_start > 1500 * GST_MSECOND &&
+                      messages[0].speech_start < 2100 * GST_MSECOND,
+                  "%s at %d Hz: onset at %" GST_TIME_FORMAT, variable, rate,
+                  GST_TIME_ARGS(messages[0].speech_start));
+    }
+  }
+}
+GST_END_TEST;
+
+/* A broken model fails READY->PAUSED with an error naming the file. */
+static void expect_model_error(const std::string &model, const char *expected_words) {
+  gchar *description =
+      g_strdup_printf("pausedetect engine=silero model-path=\"%s\"", model.c_str());
+  GstElement *element = gst_parse_launch(description, nullptr);
+  g_free(description);
+  fail_unless(element != nullptr);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  fail_unless_equals_int(gst_element_set_state(element, GST_STATE_PAUSED),
+                         GST_STATE_CHANGE_FAILURE);
+  GstMessage *error = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  fail_unless(error != nullptr, "no error message for %s", model.c_str());
+  GError *gerror = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(error, &gerror, &debug);
+  fail_unless(debug != nullptr && strstr(debug, model.c_str()) != nullptr,
+              "the error does not name %s: %s", model.c_str(), debug);
+  fail_unless(strstr(debug, expected_words) != nullptr || expected_words[0] == '\0',
+              "the error for %s does not say '%s': %s", model.c_str(), expected_words, debug);
+  g_error_free(gerror);
+  g_free(debug);
+  gst_message_unref(error);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_element_set_bus(element, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(element);
+}
+
+GST_START_TEST(test_silero_bad_model_files_fail_the_state_change) {
+  const std::string model = model_from_env("VOICEKIT_SILERO_MODEL_V5");
+  gchar *contents = nullptr;
+  gsize size = 0;
+  fail_unless(g_file_get_contents(model.c_str(), &contents, &size, nullptr));
+  gchar *dir = g_dir_make_tmp("pausedetect-XXXXXX", nullptr);
+  const std::string truncated = std::string(dir) + "/truncated.onnx";
+  const std::string garbage = std::string(dir) + "/garbage.onnx";
+  const std::string empty = std::string(dir) + "/empty.onnx";
+  fail_unless(
+      g_file_set_contents(truncated.c_str(), contents, static_cast<gssize>(size / 2), nullptr));
+  std::string noise(4096, '\0');
+  for (std::size_t i = 0; i < noise.size(); i++)
+    noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+  fail_unless(g_file_set_contents(garbage.c_str(), noise.data(), static_cast<gssize>(noise.size()),
+                                  nullptr));
+  fail_unless(g_file_set_contents(empty.c_str(), "", 0, nullptr));
+  expect_model_error(std::string(dir) + "/missing.onnx", "");
+  expect_model_error(truncated, "");
+  expect_model_error(garbage, "");
+  expect_model_error(empty, "");
+  for (const std::string &file : {truncated, garbage, empty})
+    g_unlink(file.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+  g_free(contents);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_auto_picks_silero_only_when_the_model_is_there) {
+  const std::string model = model_from_env("VOICEKIT_SILERO_MODEL_V5");
+  const std::string saved =
+      g_getenv("VOICEKIT_SILERO_MODEL") ? g_getenv("VOICEKIT_SILERO_MODEL") : "";
+  g_setenv("VOICEKIT_SILERO_MODEL", model.c_str(), TRUE);
+  {
+    Detector det;
+    fail_unless_equals_string(engine_in_use(det.element).c_str(), "silero");
+  }
+  g_setenv("VOICEKIT_SILERO_MODEL", "/nonexistent/silero_vad.onnx", TRUE);
+  {
+    Detector det;
+    fail_unless_equals_string(engine_in_use(det.element).c_str(), "builtin");
+    gfloat end_threshold = 0;
+    g_object_get(det.element, "end-threshold", &end_threshold, nullptr);
+    fail_unless(std::fabs(end_threshold - 0.1f) < 1e-6f);
+  }
+  {
+    /* an explicit model-path wins over the variable */
+    const std::string properties = "model-path=" + model;
+    Detector det(properties.c_str());
+    fail_unless_equals_string(engine_in_use(det.element).c_str(), "silero");
+  }
+  {
+    Detector det("engine=builtin");
+    fail_unless_equals_string(engine_in_use(det.element).c_str(), "builtin");
+  }
+  if (saved.empty())
+    g_unsetenv("VOICEKIT_SILERO_MODEL");
+  else
+    g_setenv("VOICEKIT_SILERO_MODEL", saved.c_str(), TRUE);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_engine_change_while_playing_is_refused) {
+  Detector det("engine=builtin");
+  push_samples(det.h, std::vector<gint16>(1600, 0), 16000, 320);
+  g_object_set(det.element, "engine", 2 /* silero */, "model-path", "/elsewhere.onnx", nullptr);
+  GstMessage *warning = gst_bus_pop_filtered(det.bus, GST_MESSAGE_WARNING);
+  fail_unless(warning != nullptr, "no warning for a refused engine change");
+  gst_message_unref(warning);
+  gint engine = -1;
+  gchar *path = nullptr;
+  g_object_get(det.element, "engine", &engine, "model-path", &path, nullptr);
+  fail_unless_equals_int(engine, 1 /* builtin */);
+  fail_unless(path == nullptr, "model-path changed to %s", path);
+  fail_unless_equals_string(engine_in_use(det.element).c_str(), "builtin");
+  /* decisions go on with the engine that runs */
+  push_samples(det.h, two_turns(16000), 16000, 320, true, 100 * GST_MSECOND);
+  gst_harness_push_event(det.h, gst_event_new_eos());
+  expect_two_turns(pop_messages(det.bus));
+}
+GST_END_TEST;
+
 static Suite *pausedetect_suite(void) {
   Suite *suite = suite_create("pausedetect");
   TCase *contract = tcase_create("contract");
@@ -861,6 +1017,14 @@ static Suite *pausedetect_suite(void) {
   tcase_add_test(bad, test_new_stream_closes_the_open_utterance);
   tcase_add_test(bad, test_huge_gap_returns_at_once);
   tcase_add_test(bad, test_non_time_segment_is_refused_and_the_old_one_kept);
+
+  TCase *silero = tcase_create("silero");
+  suite_add_tcase(suite, silero);
+  tcase_set_timeout(silero, 120);
+  tcase_add_test(silero, test_silero_finds_both_turns);
+  tcase_add_test(silero, test_silero_bad_model_files_fail_the_state_change);
+  tcase_add_test(silero, test_auto_picks_silero_only_when_the_model_is_there);
+  tcase_add_test(silero, test_engine_change_while_playing_is_refused);
   return suite;
 }
 

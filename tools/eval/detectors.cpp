@@ -1,6 +1,7 @@
 /* vad-eval detectors: see detectors.hpp. */
 #include "detectors.hpp"
 
+#include "gst/vad/engines.hpp"
 #include "gst/vad/vad.hpp"
 
 #include <gst/gst.h>
@@ -120,9 +121,11 @@ std::string missing_element(const char *factory) {
          " not found (Debian package gstreamer1.0-plugins-bad)";
 }
 
-bool run_builtin(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
-                 std::vector<Frame> *frames, std::string *error) {
-  vad::FrameAnalyzer analyzer(vad::make_builtin_engine());
+namespace {
+
+bool run_engine(std::unique_ptr<vad::Engine> engine, const std::vector<std::int16_t> &audio,
+                int rate, int frame_ms, std::vector<Frame> *frames, std::string *error) {
+  vad::FrameAnalyzer analyzer(std::move(engine));
   vad::AudioFormat format;
   format.rate = rate;
   format.channels = 1;
@@ -138,6 +141,21 @@ bool run_builtin(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
     frames->push_back({start, end, r.probability});
   });
   return true;
+}
+
+} // namespace
+
+bool run_builtin(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
+                 std::vector<Frame> *frames, std::string *error) {
+  return run_engine(vad::make_builtin_engine(), audio, rate, frame_ms, frames, error);
+}
+
+bool run_silero(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
+                const std::string &model_path, std::vector<Frame> *frames, std::string *error) {
+  vad::EngineSelection selection = vad::select_engine(vad::EngineChoice::kSilero, model_path);
+  if (!selection.engine)
+    return fail(error, selection.error);
+  return run_engine(std::move(selection.engine), audio, rate, frame_ms, frames, error);
 }
 
 bool run_webrtcdsp(const std::vector<std::int16_t> &audio, int rate, const std::string &likelihood,

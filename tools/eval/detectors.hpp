@@ -20,6 +20,11 @@ struct Frame {
 bool run_builtin(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
                  std::vector<Frame> *frames, std::string *error);
 
+/* FrameAnalyzer + the Silero engine (pausedetect's engine=silero) with the
+ * model at `model_path` (empty: pausedetect's default), frames of frame_ms. */
+bool run_silero(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
+                const std::string &model_path, std::vector<Frame> *frames, std::string *error);
+
 /* appsrc ! audioconvert ! audioresample ! webrtcdsp (voice detection only)
  * ! fakesink; the voice-activity messages become 10 ms frames of 0 or 1. */
 bool run_webrtcdsp(const std::vector<std::int16_t> &audio, int rate, const std::string &likelihood,
