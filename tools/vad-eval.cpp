@@ -22,6 +22,7 @@
 #include "eval/detectors.hpp"
 #include "eval/score.hpp"
 
+#include "gst/vad/engines.hpp"
 #include "gst/vad/turn.hpp"
 
 #include <gst/gst.h>
@@ -78,6 +79,7 @@ struct Options {
   double end_threshold = kTurnDefaults.end_threshold;
   bool end_threshold_given = false;
   int frame_ms = 10;
+  bool frame_ms_given = false;
   std::uint32_t seed = 20240601;
   int turns = 48;
   std::vector<double> snrs = {kClean, 20, 10, 5};
@@ -111,7 +113,7 @@ void usage(FILE *to) {
       "  --detectors LIST      builtin,silero,webrtcdsp,removesilence (default all)\n"
       "  --model FILE          Silero model (default: pausedetect's, $VOICEKIT_SILERO_MODEL\n"
       "                        or ~/.cache/gst-voicekit/models/silero_vad.onnx)\n"
-      "  --frame-ms N          builtin engine frame, 10..32 (default 10)\n"
+      "  --frame-ms N          engine frame, 10..32 (default 10 builtin, 32 silero)\n"
       "  --min-silence-ms N    turn rule: silence that makes a pause (default %d)\n"
       "  --min-speech-ms N     turn rule: speech that starts an utterance (default %d)\n"
       "  --speech-pad-ms N     turn rule: audio kept before the onset (default %d)\n"
@@ -190,7 +192,8 @@ int parse_options(int argc, char **argv, Options *o) {
                                                 "--snr",
                                                 "--levels",
                                                 "--noise",
-                                                "--detectors"};
+                                                "--detectors",
+                                                "--model"};
     bool known = false;
     for (const char *name : kValueOptions)
       known = known || arg == name;
@@ -220,6 +223,7 @@ int parse_options(int argc, char **argv, Options *o) {
       ok = parse_int(value, 0, 10000, &o->speech_pad_ms);
     } else if (arg == "--frame-ms") {
       ok = parse_int(value, 10, 32, &o->frame_ms);
+      o->frame_ms_given = true;
     } else if (arg == "--turns") {
       ok = parse_int(value, 1, 10000, &o->turns);
     } else if (arg == "--removesilence-threshold") {
@@ -520,8 +524,9 @@ int main(int argc, char **argv) {
         ok = eval::run_builtin(audio, eval::kRate, options.frame_ms, &frames, &error);
         break;
       case Detector::kSilero:
-        ok = eval::run_silero(audio, eval::kRate, options.frame_ms, options.model_path, &frames,
-                              &error);
+        /* pausedetect's frames for silero: the network's 32 ms windows */
+        ok = eval::run_silero(audio, eval::kRate, options.frame_ms_given ? options.frame_ms : 32,
+                              options.model_path, &frames, &error);
         break;
       case Detector::kWebrtcdsp:
         ok = eval::run_webrtcdsp(audio, eval::kRate, options.webrtc_likelihood, &frames, &error);
@@ -590,15 +595,20 @@ int main(int argc, char **argv) {
   for (std::size_t i = 0; i < options.levels.size(); i++)
     std::printf("%s%g", i == 0 ? "" : ", ", options.levels[i]);
   std::printf(" dBFS; tables pool the levels and noises of one SNR.\n\n");
-  std::printf("Detectors: builtin = FrameAnalyzer(make_builtin_engine()), %d ms frames; "
-              "webrtcdsp = voice-detection only (likelihood %s), 10 ms, 0/1; removesilence = "
-              "remove=true threshold=%d dB (hysteresis 480 samples), 10 ms buffers, 0/1 (-60, "
-              "its default, detects the most turn ends of -70..-30 over all conditions).\n",
-              options.frame_ms, options.webrtc_likelihood.c_str(), options.removesilence_threshold);
-  std::printf("Turn rule for all: threshold %.2f, end-threshold %.2f, min-speech %d ms, "
-              "min-silence %d ms, speech-pad %d ms.\n\n",
-              options.threshold, options.end_threshold, options.min_speech_ms,
-              options.min_silence_ms, options.speech_pad_ms);
+  std::printf(
+      "Detectors: builtin = FrameAnalyzer(make_builtin_engine()), %d ms frames; "
+      "silero = FrameAnalyzer(Silero engine, native), %d ms frames, model %s; "
+      "webrtcdsp = voice-detection only (likelihood %s), 10 ms, 0/1; removesilence = "
+      "remove=true threshold=%d dB (hysteresis 480 samples), 10 ms buffers, 0/1 (-60, "
+      "its default, detects the most turn ends of -70..-30 over all conditions).\n",
+      options.frame_ms, options.frame_ms_given ? options.frame_ms : 32,
+      (options.model_path.empty() ? vad::default_silero_model_path() : options.model_path).c_str(),
+      options.webrtc_likelihood.c_str(), options.removesilence_threshold);
+  std::printf("Turn rule for all: threshold %.2f, end-threshold %.2f (silero: %s), min-speech "
+              "%d ms, min-silence %d ms, speech-pad %d ms.\n\n",
+              options.threshold, options.end_threshold,
+              options.end_threshold_given ? "the same" : "threshold - 0.15, Silero's rule",
+              options.min_speech_ms, options.min_silence_ms, options.speech_pad_ms);
   std::printf(
       "Matching (times are stream times; s/e = true start/end of a turn): a turn end is "
       "detected when the utterance open at e (confirmed before e + 100 ms) pauses before the "

@@ -21,8 +21,8 @@
  * says which runs, and so does the debug log; changing `engine` or
  * `model-path` while PAUSED or PLAYING is refused with a warning. With silero,
  * `end-threshold` defaults to `threshold` - 0.15, as Silero's own streaming
- * rule. A turn state machine (quiet, starting, speaking,
- * stopping) turns probabilities into decisions: a frame is speech at or above
+ * rule, and `frame-duration` to 32 ms, the network's window. A turn state machine (quiet, starting,
+ * speaking, stopping) turns probabilities into decisions: a frame is speech at or above
  * `threshold`, silence below `end-threshold`; `min-speech-duration` of speech
  * opens an utterance, `min-silence-duration` of silence ends it (a pause),
  * `max-speech-duration` forces a pause. All times are guint64 nanoseconds and
@@ -89,6 +89,7 @@ static const vad::TurnConfig kTurnDefaults{};
 static const gfloat DEFAULT_THRESHOLD = kTurnDefaults.threshold;
 static const gfloat DEFAULT_END_THRESHOLD = kTurnDefaults.end_threshold;
 constexpr gfloat SILERO_END_OFFSET = 0.15f;
+constexpr guint SILERO_FRAME_MS = 32;
 static const guint64 DEFAULT_MIN_SPEECH_DURATION = kTurnDefaults.min_speech_ns;
 static const guint64 DEFAULT_MIN_SILENCE_DURATION = kTurnDefaults.min_silence_ns;
 static const guint64 DEFAULT_SPEECH_PAD = kTurnDefaults.speech_pad_ns;
@@ -122,6 +123,7 @@ struct PauseDetectSettings {
   GstPauseDetectEngine engine = GST_PAUSE_DETECT_ENGINE_AUTO;
   std::string model_path;             /* empty: vad::default_silero_model_path() */
   gboolean end_threshold_set = FALSE; /* else the engine's own default */
+  gboolean frame_ms_set = FALSE;      /* else the engine's own default */
   guint frame_ms = DEFAULT_FRAME_DURATION_MS;
   gboolean post_messages = DEFAULT_POST_MESSAGES;
   guint version = 0;
@@ -230,7 +232,10 @@ static void pause_detect_sync_settings(GstPauseDetect *self) {
     turn.end_threshold = std::min(turn.end_threshold, turn.threshold);
     state.turn.set_config(turn);
     state.post_messages = self->settings->post_messages;
-    state.frame_ms = self->settings->frame_ms;
+    /* Silero's windows are 32 ms: frames of that length carry each window's
+     * probability with no lag, unless frame-duration was set. */
+    state.frame_ms =
+        state.silero && !self->settings->frame_ms_set ? SILERO_FRAME_MS : self->settings->frame_ms;
   }
   g_mutex_unlock(&self->settings_lock);
 }
@@ -601,6 +606,7 @@ static void gst_pause_detect_set_property(GObject *object, guint prop_id, const 
     break;
   case PROP_FRAME_DURATION:
     settings.frame_ms = g_value_get_uint(value);
+    settings.frame_ms_set = TRUE;
     break;
   case PROP_POST_MESSAGES:
     settings.post_messages = g_value_get_boolean(value);
@@ -641,7 +647,8 @@ static void gst_pause_detect_get_property(GObject *object, guint prop_id, GValue
     g_value_set_uint64(value, settings.turn.max_speech_ns);
     break;
   case PROP_FRAME_DURATION:
-    g_value_set_uint(value, settings.frame_ms);
+    g_value_set_uint(value, self->state->silero && !settings.frame_ms_set ? SILERO_FRAME_MS
+                                                                          : settings.frame_ms);
     break;
   case PROP_POST_MESSAGES:
     g_value_set_boolean(value, settings.post_messages);
