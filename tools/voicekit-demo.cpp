@@ -327,6 +327,17 @@ bool run(GstElement *pipeline, const std::vector<Session> &sessions) {
     gst_element_set_state(pipeline, GST_STATE_NULL);
     return false;
   }
+  /* The engine is chosen at READY->PAUSED: auto picks Silero when the model
+   * the README's commands fetch is there. */
+  for (size_t i = 0; i < sessions.size(); i++) {
+    GstElement *detect =
+        gst_bin_get_by_name(GST_BIN(pipeline), ("detect" + std::to_string(i)).c_str());
+    gchar *engine = nullptr;
+    g_object_get(detect, "engine-in-use", &engine, nullptr);
+    std::printf("  session %zu: pausedetect engine %s\n", i + 1, engine != nullptr ? engine : "?");
+    g_free(engine);
+    gst_object_unref(detect);
+  }
   GstBus *bus = gst_element_get_bus(pipeline);
   bool ok = true;
   for (bool done = false; !done;) {
