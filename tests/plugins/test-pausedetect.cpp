@@ -910,6 +910,8 @@ GST_START_TEST(test_silero_bad_model_files_fail_the_state_change) {
                                   nullptr));
   fail_unless(g_file_set_contents(empty.c_str(), "", 0, nullptr));
   expect_model_error(std::string(dir) + "/missing.onnx", "");
+  /* Silero v4 (its graph and weights differ): the wrong version */
+  expect_model_error(model_from_env("VOICEKIT_SILERO_MODEL_V4"), "not a Silero VAD v5/v6 model");
   expect_model_error(truncated, "");
   expect_model_error(garbage, "");
   expect_model_error(empty, "");
