@@ -23,6 +23,7 @@
 #include <gst/vad/silero.hpp>
 #include <gst/vad/vad.hpp>
 
+#include "../common/silero-windows.hpp"
 #include "../common/speech.hpp"
 
 #include <fcntl.h>
@@ -145,15 +146,7 @@ bool time_ort(const std::string &model_path, int rate, const std::vector<float> 
   const std::string dir = dir_template;
   const std::string windows_path = dir + "/windows.f32", out_path = dir + "/ort.json";
   {
-    std::vector<float> windows;
-    std::vector<float> previous(context, 0.0f);
-    for (std::size_t i = 0; i + n <= signal.size(); i += n) {
-      windows.insert(windows.end(), previous.begin(), previous.end());
-      windows.insert(windows.end(), signal.begin() + static_cast<long>(i),
-                     signal.begin() + static_cast<long>(i + n));
-      previous.assign(signal.begin() + static_cast<long>(i + n - context),
-                      signal.begin() + static_cast<long>(i + n));
-    }
+    const std::vector<float> windows = voicekit::testing::windows_with_context(signal, n, context);
     std::ofstream out(windows_path, std::ios::binary);
     out.write(reinterpret_cast<const char *>(windows.data()),
               static_cast<std::streamsize>(windows.size() * sizeof(float)));

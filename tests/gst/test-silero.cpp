@@ -12,6 +12,7 @@
 #include <gst/vad/turn.hpp>
 #include <gst/vad/vad.hpp>
 
+#include "../common/silero-windows.hpp"
 #include "../common/speech.hpp"
 
 #include <gtest/gtest.h>
@@ -1070,14 +1071,9 @@ Parity parity(const char *variant, int rate, bool portable) {
     signal = resample(signal, 16000, rate);
   SileroInference inference(loaded, rate, {portable});
   const std::size_t n = inference.window_samples(), context = inference.context_samples();
-  std::vector<float> windows, native, states;
-  std::vector<float> previous(context, 0.0f);
+  const std::vector<float> windows = voicekit::testing::windows_with_context(signal, n, context);
+  std::vector<float> native, states;
   for (std::size_t i = 0; i + n <= signal.size(); i += n) {
-    windows.insert(windows.end(), previous.begin(), previous.end());
-    windows.insert(windows.end(), signal.begin() + static_cast<long>(i),
-                   signal.begin() + static_cast<long>(i + n));
-    previous.assign(signal.begin() + static_cast<long>(i + n - context),
-                    signal.begin() + static_cast<long>(i + n));
     native.push_back(inference.process_window(signal.data() + i));
     states.insert(states.end(), inference.state(), inference.state() + 256);
   }
