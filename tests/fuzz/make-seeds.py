@@ -120,7 +120,7 @@ def main():
             "value", b"".join(vi(1, 1 << 31) for _ in range(4)) + vi(2, 1) + ld(8, b"decoder.rnn.weight_ih"))])))),
     }
     for name, data in seeds.items():
-        with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        with open(os.path.join(OUT, name + ".seed"), "wb") as f:
             f.write(data)
     print("%d seeds in %s" % (len(seeds), OUT))
 
