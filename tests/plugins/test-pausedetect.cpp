@@ -845,7 +845,8 @@ GST_START_TEST(test_silero_finds_both_turns) {
     for (int rate : {16000, 48000, 8000}) {
       const std::string properties = "engine=silero model-path=" + model_from_env(variable);
       Detector det(properties.c_str(), rate);
-      fail_unless_equals_string(engine_in_use(det.element).c_str(), "silero");
+      fail_unless(engine_in_use(det.element) == "silero", "engine in use: %s",
+                  engine_in_use(det.element).c_str());
       /* Silero's own end rule: threshold - 0.15 */
       gfloat end_threshold = 0;
       g_object_get(det.element, "end-threshold", &end_threshold, nullptr);
@@ -930,12 +931,14 @@ GST_START_TEST(test_auto_picks_silero_only_when_the_model_is_there) {
   g_setenv("VOICEKIT_SILERO_MODEL", model.c_str(), TRUE);
   {
     Detector det;
-    fail_unless_equals_string(engine_in_use(det.element).c_str(), "silero");
+    fail_unless(engine_in_use(det.element) == "silero", "engine in use: %s",
+                engine_in_use(det.element).c_str());
   }
   g_setenv("VOICEKIT_SILERO_MODEL", "/nonexistent/silero_vad.onnx", TRUE);
   {
     Detector det;
-    fail_unless_equals_string(engine_in_use(det.element).c_str(), "builtin");
+    fail_unless(engine_in_use(det.element) == "builtin", "engine in use: %s",
+                engine_in_use(det.element).c_str());
     gfloat end_threshold = 0;
     g_object_get(det.element, "end-threshold", &end_threshold, nullptr);
     fail_unless(std::fabs(end_threshold - 0.1f) < 1e-6f);
@@ -944,11 +947,13 @@ GST_START_TEST(test_auto_picks_silero_only_when_the_model_is_there) {
     /* an explicit model-path wins over the variable */
     const std::string properties = "model-path=" + model;
     Detector det(properties.c_str());
-    fail_unless_equals_string(engine_in_use(det.element).c_str(), "silero");
+    fail_unless(engine_in_use(det.element) == "silero", "engine in use: %s",
+                engine_in_use(det.element).c_str());
   }
   {
     Detector det("engine=builtin");
-    fail_unless_equals_string(engine_in_use(det.element).c_str(), "builtin");
+    fail_unless(engine_in_use(det.element) == "builtin", "engine in use: %s",
+                engine_in_use(det.element).c_str());
   }
   if (saved.empty())
     g_unsetenv("VOICEKIT_SILERO_MODEL");
@@ -969,7 +974,8 @@ GST_START_TEST(test_engine_change_while_playing_is_refused) {
   g_object_get(det.element, "engine", &engine, "model-path", &path, nullptr);
   fail_unless_equals_int(engine, 1 /* builtin */);
   fail_unless(path == nullptr, "model-path changed to %s", path);
-  fail_unless_equals_string(engine_in_use(det.element).c_str(), "builtin");
+  fail_unless(engine_in_use(det.element) == "builtin", "engine in use: %s",
+              engine_in_use(det.element).c_str());
   /* decisions go on with the engine that runs */
   push_samples(det.h, two_turns(16000), 16000, 320, true, 100 * GST_MSECOND);
   gst_harness_push_event(det.h, gst_event_new_eos());
