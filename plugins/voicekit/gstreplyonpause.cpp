@@ -141,8 +141,8 @@ constexpr gboolean DEFAULT_POST_MESSAGES = TRUE;
 /* Pre-roll before pausedetect's settings are known, and on top of them. */
 constexpr GstClockTime DEFAULT_PREROLL = GST_SECOND;
 constexpr GstClockTime PREROLL_MARGIN = 200 * GST_MSECOND;
-/* Longest silent output buffer (a big input buffer, a long GAP). */
-constexpr GstClockTime MAX_SILENCE_BUFFER = GST_SECOND;
+/* Longest output buffer (a big input buffer, a long GAP, a long reply). */
+constexpr GstClockTime MAX_OUTPUT_BUFFER = GST_SECOND;
 /* Output span when the input gives no duration to mirror. */
 constexpr GstClockTime DEFAULT_SPAN = 20 * GST_MSECOND;
 /* A reply chunk over this is refused as broken (one push of ten minutes). */
@@ -237,6 +237,7 @@ struct ReplyOnPauseState {
   GstSegment segment;
   reply::UtteranceCollector collector;
   gboolean detector_seen = FALSE;
+  GstClockTime preroll = DEFAULT_PREROLL;    /* from pausedetect's settings */
   GstClockTime in_end = GST_CLOCK_TIME_NONE; /* running time the input reached */
   GstClockTime span = DEFAULT_SPAN;          /* duration of the last input span */
   guint64 ignored_utterance = 0;             /* spoken during a reply: dropped */
@@ -259,7 +260,8 @@ struct ReplyOnPauseState {
 
 /* The pads handler's request pads. Guarded by the object lock for the
  * pointers; `need_stream_start`/`need_segment`/`caps` by push_lock, which
- * whoever pushes on utterance_src holds (a worker, or a flush); the
+ * whoever pushes on utterance_src holds (a worker, or a flush), and others
+ * only ask for a change through the atomics `restart`/`need_flush_stop`; the
  * reply_sink fields by `lock`. push_lock, not the pad's stream lock: a
  * handler branch that blocks and ignores flushes must not block the
  * deactivation of utterance_src (a state change to NULL). */
@@ -272,6 +274,7 @@ struct HandlerPads {
   gboolean need_stream_start = TRUE;
   gboolean need_segment = TRUE;
   gint need_flush_stop = FALSE; /* atomic: a flush whose stop is pending */
+  gint restart = FALSE;         /* atomic: send stream-start, caps, segment anew */
   GstCaps *caps = nullptr;
   gboolean reply_info_valid = FALSE;
   GstAudioInfo reply_info;
@@ -290,13 +293,25 @@ struct ReplyNumbers {
   guint64 base = 0;
   guint64 last = 0; /* highest number given */
   gboolean greeted = FALSE;
+  /* The utterance numbered last: its pause keeps the number its
+   * speech-start got, even if a greeting shifted `base` in between. */
+  guint64 open_detector_number = 0;
+  guint64 open_number = 0;
 
   guint64 of_utterance(guint64 detector_number) {
-    const guint64 number = detector_number + base;
-    last = std::max(last, number);
+    if (open_number != 0 && detector_number == open_detector_number)
+      return open_number;
+    const guint64 number = std::max(detector_number + base, last + 1);
+    base = number - detector_number;
+    last = number;
+    open_detector_number = detector_number;
+    open_number = number;
     return number;
   }
-  void detector_restarts() { base = last; }
+  void detector_restarts() {
+    base = last;
+    open_number = 0;
+  }
   guint64 for_greeting() {
     if (!greeted) {
       greeted = TRUE;
@@ -719,10 +734,18 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
     gst_object_unref(pad);
     return;
   }
+  if (g_atomic_int_compare_and_exchange(&pads.restart, TRUE, FALSE)) {
+    /* a new stream on utterance_src (a start, a new pad): all of it again */
+    pads.need_stream_start = TRUE;
+    pads.need_segment = TRUE;
+    gst_caps_replace(&pads.caps, nullptr);
+  }
   if (g_atomic_int_compare_and_exchange(&pads.need_flush_stop, TRUE, FALSE)) {
     gst_pad_push_event(pad, gst_event_new_flush_stop(FALSE));
     pads.need_segment = TRUE;
   }
+  /* Each sticky event counts as sent only when the pad took it (a flushing
+   * pad drops it): else the next utterance sends it again. */
   if (pads.need_stream_start) {
     /* gst_pad_create_stream_id() wants one sink pad; we have two. Derive
      * the id from the input's, as it would. */
@@ -730,20 +753,17 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
     gchar *stream_id = upstream != nullptr
                            ? g_strconcat(upstream, "/utterances", nullptr)
                            : g_strdup_printf("%08x%08x/utterances", g_random_int(), g_random_int());
-    gst_pad_push_event(pad, gst_event_new_stream_start(stream_id));
+    pads.need_stream_start = !gst_pad_push_event(pad, gst_event_new_stream_start(stream_id));
     g_free(stream_id);
     g_free(upstream);
-    pads.need_stream_start = FALSE;
   }
-  if (pads.caps == nullptr || !gst_caps_is_equal(pads.caps, caps)) {
+  if ((pads.caps == nullptr || !gst_caps_is_equal(pads.caps, caps)) &&
+      gst_pad_push_event(pad, gst_event_new_caps(caps)))
     gst_caps_replace(&pads.caps, caps);
-    gst_pad_push_event(pad, gst_event_new_caps(caps));
-  }
   if (pads.need_segment) {
     GstSegment segment;
     gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_push_event(pad, gst_event_new_segment(&segment));
-    pads.need_segment = FALSE;
+    pads.need_segment = !gst_pad_push_event(pad, gst_event_new_segment(&segment));
   }
   gst_pad_push_event(
       pad, gst_event_new_utterance(GST_UTTERANCE_EVENT_START, reply->utterance, reply->context));
@@ -923,8 +943,7 @@ static GstPad *gst_reply_on_pause_request_new_pad(GstElement *element, GstPadTem
   slot = pad;
   GST_OBJECT_UNLOCK(self);
   if (is_src) {
-    self->handler_pads->need_stream_start = TRUE;
-    self->handler_pads->need_segment = TRUE;
+    g_atomic_int_set(&self->handler_pads->restart, TRUE);
   } else {
     gst_pad_set_chain_function(pad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_reply_chain));
     gst_pad_set_event_function(pad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_reply_event));
@@ -1032,8 +1051,11 @@ static gboolean convert_reply(GstReplyOnPause *self, Reply &reply) {
     GstAudioInfo info;
     GstBuffer *buffer = gst_sample_get_buffer(sample);
     gst_audio_info_from_caps(&info, gst_sample_get_caps(sample));
-    if (reply.converted_read > 0 && reply.converted_read == reply.converted.size()) {
-      reply.converted.clear();
+    if (reply.converted_read > 0 && reply.converted_read >= reply.converted.size() / 2) {
+      /* what has played goes: memory follows what is left to play */
+      reply.converted.erase(reply.converted.begin(),
+                            reply.converted.begin() +
+                                static_cast<std::ptrdiff_t>(reply.converted_read));
       reply.converted_read = 0;
     }
     GstMapInfo map;
@@ -1166,8 +1188,8 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
   const gboolean send_gaps = self->settings->send_gaps;
   g_mutex_unlock(&self->settings_lock);
   const gsize bpf = static_cast<gsize>(GST_AUDIO_INFO_BPF(&state.out_info));
-  const guint64 max_silence_frames = gst_util_uint64_scale_int(
-      MAX_SILENCE_BUFFER, GST_AUDIO_INFO_RATE(&state.out_info), GST_SECOND);
+  const guint64 max_buffer_frames = gst_util_uint64_scale_int(
+      MAX_OUTPUT_BUFFER, GST_AUDIO_INFO_RATE(&state.out_info), GST_SECOND);
   const guint64 span_frames = std::max<guint64>(
       1, gst_util_uint64_scale_int(state.span, GST_AUDIO_INFO_RATE(&state.out_info), GST_SECOND));
 
@@ -1237,6 +1259,8 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
       g_mutex_unlock(&self->lock);
       continue;
     }
+    /* long spans (a big input buffer, a GAP) in pieces of at most a second */
+    frames = std::min(frames, max_buffer_frames);
     const guint64 reply_frames = reply ? std::min(available, frames) : 0;
 
     if (reply_frames > 0 && !reply->started) {
@@ -1248,8 +1272,6 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
                          "latency", G_TYPE_UINT64, latency, nullptr);
     }
     const GstClockTime span_start = out_position(state);
-    if (reply_frames == 0) /* long silence (a big input buffer, a GAP) in pieces */
-      frames = std::min(frames, max_silence_frames);
     if (reply_frames == 0 && send_gaps) {
       state.out_samples += frames;
       gst_pad_push_event(self->srcpad,
@@ -1302,7 +1324,8 @@ static void read_detector(GstReplyOnPause *self) {
   g_mutex_lock(&self->settings_lock);
   const guint64 max_utterance = self->settings->max_utterance;
   g_mutex_unlock(&self->settings_lock);
-  state.collector.set_limits(pad + min_speech + 2 * frame + PREROLL_MARGIN, max_utterance);
+  state.preroll = pad + min_speech + 2 * frame + PREROLL_MARGIN;
+  state.collector.set_limits(state.preroll, max_utterance);
 }
 
 static GstSessionContext *session_of(GstReplyOnPause *self, GstBuffer *buffer) {
@@ -1461,6 +1484,11 @@ static void on_speech_start(GstReplyOnPause *self, guint64 number, GstClockTime 
                        nullptr);
   }
   state.ignored_utterance = 0;
+  /* max-utterance-duration may have changed while PLAYING: from this one on */
+  g_mutex_lock(&self->settings_lock);
+  const guint64 max_utterance = self->settings->max_utterance;
+  g_mutex_unlock(&self->settings_lock);
+  state.collector.set_limits(state.preroll, max_utterance);
   state.collector.begin(onset);
 }
 
@@ -1560,7 +1588,7 @@ static gboolean set_input_caps(GstReplyOnPause *self, GstCaps *caps) {
   g_mutex_lock(&self->settings_lock);
   const guint64 max_utterance = self->settings->max_utterance;
   g_mutex_unlock(&self->settings_lock);
-  state.collector.configure(GST_AUDIO_INFO_RATE(&info), GST_AUDIO_INFO_BPF(&info), DEFAULT_PREROLL,
+  state.collector.configure(GST_AUDIO_INFO_RATE(&info), GST_AUDIO_INFO_BPF(&info), state.preroll,
                             max_utterance);
   state.detector_seen = FALSE;
   /* Prefer the new input format for the output, if downstream takes it. */
@@ -1707,8 +1735,7 @@ static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
     reset_streaming(self);
     self->numbers->detector_restarts();
     self->state->detector_seen = FALSE;
-    self->handler_pads->need_stream_start = TRUE;
-    self->handler_pads->need_segment = TRUE;
+    g_atomic_int_set(&self->handler_pads->restart, TRUE);
     break;
   case GST_STATE_CHANGE_PAUSED_TO_READY:
     /* Wake a streaming thread waiting for a handler before the pads stop. */
@@ -1733,7 +1760,6 @@ static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
     if (state.session != nullptr)
       gst_session_context_unref(state.session);
     state.session = nullptr;
-    gst_caps_replace(&self->handler_pads->caps, nullptr);
     g_mutex_lock(&self->lock);
     self->handler_pads->reply_info_valid = FALSE;
     self->handler_pads->reply_saw_start = FALSE;
@@ -1939,7 +1965,8 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
    *
    * The reply to @utterance was interrupted, flushed or stopped: the handler
    * should stop producing it (its audio is dropped). Emitted from the
-   * streaming thread; keep the handler short.
+   * streaming thread (from the thread changing the state at PAUSED->READY);
+   * keep the handler short.
    */
   signals[SIGNAL_REPLY_STOP] =
       g_signal_new("reply-stop", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,

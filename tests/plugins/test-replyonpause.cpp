@@ -1779,6 +1779,93 @@ GST_START_TEST(test_post_messages_false) {
 }
 GST_END_TEST;
 
+/* ==== review regressions ======================================================= */
+
+/* A greeting that comes while an utterance is open (a new session) must not
+ * take that utterance's number, nor may the utterance take the greeting's. */
+GST_START_TEST(test_greeting_mid_utterance_keeps_numbers_unique) {
+  std::mutex mutex;
+  std::vector<guint64> greetings;
+  GreetingFn greet = [&](GstElement *, GstSessionContext *, guint64 number) -> gboolean {
+    std::lock_guard<std::mutex> lock(mutex);
+    greetings.push_back(number);
+    return FALSE; /* no greeting audio: only the numbering matters here */
+  };
+  Rig rig("replyonpause handler=echo");
+  g_signal_connect(rig.reply, "greeting", G_CALLBACK(on_greeting), &greet);
+  fail_unless_equals_int(rig.in->push_spans(5), GST_FLOW_OK);
+  const GstClockTime onset = rig.in->now();
+  fail_unless_equals_int(rig.in->push_spans(3), GST_FLOW_OK);
+  fail_unless(rig.in->speech_start(1, onset));
+  fail_unless_equals_int(rig.in->push_spans(10), GST_FLOW_OK);
+  rig.in->set_session("caller-2"); /* a greeting while utterance 1 is open */
+  fail_unless_equals_int(rig.in->push_spans(10), GST_FLOW_OK);
+  fail_unless(rig.in->pause(1, onset, rig.in->now()));
+  fail_unless_equals_int(rig.in->push_spans(60), GST_FLOW_OK);
+  rig.in->turn(2);
+  fail_unless_equals_int(rig.in->push_spans(60), GST_FLOW_OK);
+  rig.collect();
+  std::vector<guint64> numbers;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    numbers = greetings;
+  }
+  for (const ReplyMessage &m : rig.messages)
+    if (m.event == "utterance")
+      numbers.push_back(m.utterance);
+  fail_unless_equals_int(numbers.size(), 4); /* two greetings, two utterances */
+  std::vector<guint64> sorted = numbers;
+  std::sort(sorted.begin(), sorted.end());
+  fail_unless(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(),
+              "a number was given twice: [%s]",
+              [&] {
+                std::vector<std::string> text;
+                for (guint64 n : numbers)
+                  text.push_back(std::to_string(n));
+                return joined(text);
+              }()
+                  .c_str());
+}
+GST_END_TEST;
+
+/* Huge input buffers: reply buffers too are cut to at most one second. */
+GST_START_TEST(test_reply_buffers_at_most_a_second) {
+  Rig rig("replyonpause handler=echo", true /* live */);
+  auto push_big = [&](guint seconds) {
+    const guint frames = seconds * kReplyRate;
+    GstBuffer *buffer = gst_buffer_new_allocate(nullptr, frames * 2, nullptr);
+    GstMapInfo map;
+    gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+    auto *samples = reinterpret_cast<gint16 *>(map.data);
+    for (guint n = 0; n < frames; n++)
+      samples[n] = input_sample(rig.in->frames + n);
+    gst_buffer_unmap(buffer, &map);
+    GST_BUFFER_PTS(buffer) = rig.in->now();
+    GST_BUFFER_DURATION(buffer) = seconds * GST_SECOND;
+    rig.in->frames += frames;
+    fail_unless_equals_int(gst_harness_push(rig.h(), buffer), GST_FLOW_OK);
+  };
+  push_big(3);
+  fail_unless(rig.in->speech_start(1, 0));
+  push_big(3);
+  fail_unless(rig.in->pause(1, 0, rig.in->now()));
+  push_big(3);
+  push_big(3);
+  push_big(3);
+  GstBuffer *buffer;
+  guint buffers = 0;
+  while ((buffer = gst_harness_try_pull(rig.h())) != nullptr) {
+    fail_unless(GST_BUFFER_DURATION(buffer) <= GST_SECOND, "an output buffer of %" GST_TIME_FORMAT,
+                GST_TIME_ARGS(GST_BUFFER_DURATION(buffer)));
+    buffers++;
+    gst_buffer_unref(buffer);
+  }
+  fail_unless(buffers >= 15, "%u output buffers for 15 s", buffers);
+  rig.collect();
+  fail_unless(rig.has_message("reply-start:1"));
+}
+GST_END_TEST;
+
 static Suite *replyonpause_suite(void) {
   Suite *s = suite_create("replyonpause");
   TCase *tc = tcase_create("general");
@@ -1800,6 +1887,8 @@ static Suite *replyonpause_suite(void) {
   tcase_add_test(tc, test_interrupt_signals_live);
   tcase_add_test(tc, test_no_interrupt);
   tcase_add_test(tc, test_greeting);
+  tcase_add_test(tc, test_greeting_mid_utterance_keeps_numbers_unique);
+  tcase_add_test(tc, test_reply_buffers_at_most_a_second);
   tcase_add_test(tc, test_no_greeting_handler);
   tcase_add_test(tc, test_send_gaps);
   tcase_add_test(tc, test_long_silence_in_pieces);
