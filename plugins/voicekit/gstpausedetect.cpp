@@ -725,7 +725,8 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
       gobject_class, PROP_END_THRESHOLD,
       g_param_spec_float("end-threshold", "End-of-speech threshold",
                          "Speech probability below which a frame counts as silence "
-                         "(hysteresis; used as min(end-threshold, threshold))",
+                         "(hysteresis; used as min(end-threshold, threshold)). Unset with "
+                         "engine silero: threshold - 0.15, Silero's own rule",
                          0.0f, 1.0f, DEFAULT_END_THRESHOLD, playing_flags));
   element::install_time_property(gobject_class, PROP_MIN_SPEECH_DURATION, "min-speech-duration",
                                  "Minimum speech duration",
@@ -747,7 +748,8 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_FRAME_DURATION,
       g_param_spec_uint("frame-duration", "Frame duration",
-                        "Analysis frame length in milliseconds (applies from the next caps)",
+                        "Analysis frame length in milliseconds (applies from the next caps). "
+                        "Unset with engine silero: 32, the network's window",
                         vad::kMinFrameMs, vad::kMaxFrameMs, DEFAULT_FRAME_DURATION_MS,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_READY)));
