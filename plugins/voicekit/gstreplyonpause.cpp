@@ -18,8 +18,8 @@
  *   format when downstream accepts it). Continuous: one output span per input
  *   span, timestamped on the input's running time (a fresh TIME segment),
  *   reply audio from the pause onwards, silence between replies (GAP events
- *   with `send-gaps`), in buffers of at most one second. The
- *   handler's audio is converted (format, rate, channels) as needed.
+ *   with `send-gaps`); no buffer is longer than one second. The handler's
+ *   audio is converted (format, rate, channels) as needed.
  * - `utterance_src` (request, `handler=pads`): each utterance as buffers
  *   carrying the session meta, bracketed by "GstVoiceKitUtterance" events
  *   (gst_event_parse_utterance(): "start", "end"), from a worker thread.
