@@ -332,17 +332,19 @@ struct Parser {
       std::uint32_t field, wire;
       if (!reader.key(&field, &wire, error))
         return false;
+      /* name, s, t, g, graphs: length-delimited, else skipped */
+      const bool bytes_field = field == 1 || field == 4 || field == 5 || field == 6 || field == 11;
+      if (bytes_field && wire != kLength) {
+        if (!reader.skip(wire, error))
+          return false;
+        continue;
+      }
       Bytes value;
+      if (bytes_field && !reader.length_delimited(&value, error))
+        return false;
       switch (field) {
       case 1: /* name */
       case 4: /* s */
-        if (wire != kLength) {
-          if (!reader.skip(wire, error))
-            return false;
-          break;
-        }
-        if (!reader.length_delimited(&value, error))
-          return false;
         (field == 1 ? name : text) = as_string(value);
         break;
       case 3: /* i */
@@ -350,24 +352,12 @@ struct Parser {
           return false;
         break;
       case 5: /* t */
-        if (wire != kLength) {
-          if (!reader.skip(wire, error))
-            return false;
-          break;
-        }
-        if (!reader.length_delimited(&value, error) || !parse_tensor(file, value, &tensor, error))
+        if (!parse_tensor(file, value, &tensor, error))
           return false;
         has_tensor = true;
         break;
       case 6:  /* g */
       case 11: /* graphs */
-        if (wire != kLength) {
-          if (!reader.skip(wire, error))
-            return false;
-          break;
-        }
-        if (!reader.length_delimited(&value, error))
-          return false;
         if (*n_subgraphs == subgraphs->size())
           return refuse("a node with more than 8 subgraphs");
         (*subgraphs)[(*n_subgraphs)++] = value;
