@@ -7,7 +7,10 @@ VOICEKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VOICEKIT_BUILD=${VOICEKIT_BUILD:-$VOICEKIT_ROOT/build}
 
 # Everything the build, the tests, the demo and the evaluation tool need (alsa-utils
-# ships the recorded noise vad-eval mixes in), from Debian 12 only.
+# ships the recorded noise vad-eval mixes in), from Debian 12 only. The voice
+# server needs libsoup, json-glib, webrtcbin (plugins-bad) and libnice; its
+# spoken handler pocketsphinx and espeak-ng; its tests a network namespace
+# (iproute2, util-linux's unshare), Chromium and aiortc.
 VOICEKIT_PACKAGES=(
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -17,6 +20,9 @@ VOICEKIT_PACKAGES=(
   libgtest-dev
   pocketsphinx-testdata alsa-utils
   curl ca-certificates
+  libsoup-3.0-dev libjson-glib-dev libgstreamer-plugins-bad1.0-dev libnice-dev gstreamer1.0-nice
+  gstreamer1.0-pocketsphinx pocketsphinx-en-us espeak-ng
+  iproute2 util-linux chromium python3-aiortc python3-websockets python3-numpy
 )
 
 # Installs the packages named (default: VOICEKIT_PACKAGES) that are missing.

@@ -1,0 +1,187 @@
+/* voicekit-server: a WebRTC voice server built from the voicekit elements.
+ * Serves one page; every client gets its own pipeline (call.hpp). See
+ * docs/server.md for the options and the signalling protocol. */
+#include "server.hpp"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+/* Prefers the plugin of this build tree over an installed one. */
+void load_build_tree_plugin() {
+#ifdef VOICEKIT_PLUGIN_FILE
+  if (g_file_test(VOICEKIT_PLUGIN_FILE, G_FILE_TEST_EXISTS)) {
+    GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr);
+    if (plugin != nullptr)
+      gst_object_unref(plugin);
+  }
+#endif
+}
+
+/* Every element a session needs, with the Debian package that has it. */
+bool check_elements(std::string &missing) {
+  static const char *const needed[][2] = {{"webrtcbin", "gstreamer1.0-plugins-bad"},
+                                          {"nicesrc", "gstreamer1.0-nice"},
+                                          {"dtlssrtpenc", "gstreamer1.0-plugins-bad"},
+                                          {"srtpenc", "gstreamer1.0-plugins-bad"},
+                                          {"rtpopusdepay", "gstreamer1.0-plugins-good"},
+                                          {"opusdec", "gstreamer1.0-plugins-base"},
+                                          {"opusenc", "gstreamer1.0-plugins-base"},
+                                          {"sessiontag", "gst-voicekit"},
+                                          {"pausedetect", "gst-voicekit"},
+                                          {"replyonpause", "gst-voicekit"}};
+  for (const auto &element : needed) {
+    GstElementFactory *factory = gst_element_factory_find(element[0]);
+    if (factory == nullptr) {
+      missing += std::string(missing.empty() ? "" : ", ") + element[0] + " (" + element[1] + ")";
+      continue;
+    }
+    gst_object_unref(factory);
+  }
+  return missing.empty();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  voicekit::server::ServerConfig config;
+  gchar *address = nullptr;
+  gchar *ice_address = nullptr;
+  gchar *handler = nullptr;
+  gchar *command = nullptr;
+  gchar *engine = nullptr;
+  gint port = static_cast<gint>(config.port);
+  gint max_sessions = static_cast<gint>(config.max_sessions);
+  gint time_limit = 0;
+  gint min_silence = static_cast<gint>(config.call.min_silence_ms);
+  gint jitter = static_cast<gint>(config.call.jitter_latency_ms);
+  gint media_timeout = static_cast<gint>(config.media_timeout_s);
+  gboolean events_json = FALSE;
+  const GOptionEntry entries[] = {
+      {"address", 0, 0, G_OPTION_ARG_STRING, &address, "Address to serve on (default 127.0.0.1)",
+       "ADDR"},
+      {"port", 0, 0, G_OPTION_ARG_INT, &port, "Port (default 8000; 0 picks a free one)", "PORT"},
+      {"ice-address", 0, 0, G_OPTION_ARG_STRING, &ice_address,
+       "The only local address ICE uses (default 127.0.0.1)", "ADDR"},
+      {"handler", 0, 0, G_OPTION_ARG_STRING, &handler,
+       "Who answers: echo (default), command, spoken (pocketsphinx + espeak-ng)", "KIND"},
+      {"command", 0, 0, G_OPTION_ARG_STRING, &command,
+       "Program run per utterance with --handler=command (WAV in, WAV out)", "CMD"},
+      {"max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions,
+       "Sessions at once (default 16); more are refused", "N"},
+      {"time-limit", 0, 0, G_OPTION_ARG_INT, &time_limit,
+       "Seconds a session may last (default 0: no limit)", "S"},
+      {"engine", 0, 0, G_OPTION_ARG_STRING, &engine,
+       "pausedetect engine: auto (default), builtin, silero", "ENGINE"},
+      {"min-silence-ms", 0, 0, G_OPTION_ARG_INT, &min_silence,
+       "Silence that ends a turn, in ms (default 500)", "MS"},
+      {"jitter-latency-ms", 0, 0, G_OPTION_ARG_INT, &jitter,
+       "webrtcbin's jitter buffer, in ms (default 40)", "MS"},
+      {"media-timeout", 0, 0, G_OPTION_ARG_INT, &media_timeout,
+       "Seconds without audio before a session is closed (default 4)", "S"},
+      {"events-json", 0, 0, G_OPTION_ARG_NONE, &events_json,
+       "Print every event and session change as a JSON line", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  GOptionContext *options = g_option_context_new("- WebRTC voice server (gst-voicekit)");
+  g_option_context_add_main_entries(options, entries, nullptr);
+  g_option_context_add_group(options, gst_init_get_option_group());
+  GError *error = nullptr;
+  if (!g_option_context_parse(options, &argc, &argv, &error)) {
+    std::fprintf(stderr, "voicekit-server: %s\n", error->message);
+    g_error_free(error);
+    g_option_context_free(options);
+    return 2;
+  }
+  g_option_context_free(options);
+
+  auto take = [](gchar *value, std::string &target) {
+    if (value != nullptr)
+      target = value;
+    g_free(value);
+  };
+  take(address, config.address);
+  take(ice_address, config.call.ice_address);
+  take(handler, config.call.handler);
+  take(command, config.call.command);
+  take(engine, config.call.engine);
+  std::string problem;
+  if (port < 0 || port > 65535)
+    problem = "--port must be 0-65535";
+  else if (max_sessions < 1 || max_sessions > 10000)
+    problem = "--max-sessions must be 1-10000";
+  else if (time_limit < 0)
+    problem = "--time-limit must be 0 or more";
+  else if (min_silence < 0 || min_silence > 60000)
+    problem = "--min-silence-ms must be 0-60000";
+  else if (jitter < 0 || jitter > 10000)
+    problem = "--jitter-latency-ms must be 0-10000";
+  else if (media_timeout < 1)
+    problem = "--media-timeout must be 1 or more";
+  else if (config.call.handler != "echo" && config.call.handler != "command" &&
+           config.call.handler != "spoken")
+    problem = "--handler must be echo, command or spoken";
+  else if (config.call.handler == "command" && config.call.command.empty())
+    problem = "--handler=command needs --command";
+  else if (config.call.engine != "auto" && config.call.engine != "builtin" &&
+           config.call.engine != "silero")
+    problem = "--engine must be auto, builtin or silero";
+  if (!problem.empty()) {
+    std::fprintf(stderr, "voicekit-server: %s\n", problem.c_str());
+    return 2;
+  }
+  config.port = static_cast<unsigned>(port);
+  config.max_sessions = static_cast<unsigned>(max_sessions);
+  config.time_limit_s = static_cast<unsigned>(time_limit);
+  config.call.min_silence_ms = static_cast<unsigned>(min_silence);
+  config.call.jitter_latency_ms = static_cast<unsigned>(jitter);
+  config.media_timeout_s = static_cast<unsigned>(media_timeout);
+  config.events_json = events_json;
+
+  load_build_tree_plugin();
+  std::string missing;
+  if (!check_elements(missing)) {
+    std::fprintf(stderr, "voicekit-server: missing GStreamer elements: %s\n", missing.c_str());
+    return 1;
+  }
+
+  if (config.call.handler == "spoken") {
+    /* Loads pocketsphinx's model now: a broken install fails here, not at the
+     * first utterance, and the first answer does not pay the loading time. */
+    config.call.transcriber = std::make_shared<voicekit::server::Transcriber>();
+    std::string preload_error;
+    if (!config.call.transcriber->preload(preload_error)) {
+      std::fprintf(stderr, "voicekit-server: --handler=spoken cannot run: %s\n",
+                   preload_error.c_str());
+      return 1;
+    }
+  }
+
+  GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
+  int status = 0;
+  {
+    voicekit::server::Server server(config);
+    std::string start_error;
+    if (!server.start(start_error)) {
+      std::fprintf(stderr, "voicekit-server: %s\n", start_error.c_str());
+      status = 1;
+    } else {
+      std::printf("voicekit-server: listening on %s\n", server.url().c_str());
+      std::fflush(stdout);
+      auto quit = [](gpointer data) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop *>(data));
+        return G_SOURCE_REMOVE;
+      };
+      g_unix_signal_add(SIGINT, quit, loop);
+      g_unix_signal_add(SIGTERM, quit, loop);
+      g_main_loop_run(loop);
+      server.shutdown();
+    }
+  }
+  g_main_loop_unref(loop);
+  gst_deinit();
+  return status;
+}

@@ -1,0 +1,453 @@
+/* See server.hpp. */
+#include "server.hpp"
+
+#include <gio/gio.h>
+
+#include <cstdio>
+#include <dirent.h>
+#include <fstream>
+
+namespace voicekit::server {
+
+struct Server::Connection {
+  SoupWebsocketConnection *socket = nullptr;
+  std::string peer;      /* remote address, for the log */
+  std::string webrtc_id; /* set once hello is accepted */
+  bool accepted = false;
+  bool ended = false;
+  std::unique_ptr<Call> call;
+  gint64 accepted_us = 0;
+  guint time_limit_source = 0;
+  gulong handlers[3] = {0, 0, 0};
+};
+
+namespace {
+
+int count_fds() {
+  int n = 0;
+  if (DIR *dir = opendir("/proc/self/fd")) {
+    while (dirent *entry = readdir(dir))
+      if (entry->d_name[0] != '.')
+        ++n;
+    closedir(dir);
+    --n; /* the directory stream's own descriptor */
+  }
+  return n;
+}
+
+int count_threads() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("Threads:", 0) == 0)
+      return std::atoi(line.c_str() + 8);
+  return -1;
+}
+
+} // namespace
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {}
+
+Server::~Server() {
+  shutdown();
+  for (auto &entry : connections_) {
+    for (gulong handler : entry.second->handlers)
+      if (handler != 0)
+        g_signal_handler_disconnect(entry.second->socket, handler);
+    g_object_unref(entry.second->socket);
+  }
+  connections_.clear();
+  if (tick_source_ != 0)
+    g_source_remove(tick_source_);
+  if (soup_ != nullptr) {
+    soup_server_disconnect(soup_);
+    g_object_unref(soup_);
+  }
+}
+
+bool Server::start(std::string &error) {
+  soup_ = soup_server_new("server-header", "voicekit-server", nullptr);
+  soup_server_add_handler(soup_, "/", on_page, this, nullptr);
+  soup_server_add_handler(soup_, "/stats", on_stats, this, nullptr);
+  soup_server_add_websocket_handler(soup_, "/ws", nullptr, nullptr, on_websocket, this, nullptr);
+  GSocketAddress *address =
+      g_inet_socket_address_new_from_string(config_.address.c_str(), config_.port);
+  if (address == nullptr) {
+    error = "\"" + config_.address + "\" is not an IP address";
+    return false;
+  }
+  GError *listen_error = nullptr;
+  const gboolean ok = soup_server_listen(soup_, address, SoupServerListenOptions(0), &listen_error);
+  g_object_unref(address);
+  if (!ok) {
+    error = std::string("cannot listen on ") + config_.address + ":" +
+            std::to_string(config_.port) + ": " + listen_error->message;
+    g_error_free(listen_error);
+    return false;
+  }
+  GSList *uris = soup_server_get_uris(soup_);
+  if (uris != nullptr)
+    bound_port_ = static_cast<unsigned>(g_uri_get_port(static_cast<GUri *>(uris->data)));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  tick_source_ = g_timeout_add_seconds(
+      1,
+      [](gpointer data) -> gboolean {
+        static_cast<Server *>(data)->tick();
+        return G_SOURCE_CONTINUE;
+      },
+      this);
+  return true;
+}
+
+std::string Server::url() const {
+  const bool v6 = config_.address.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + config_.address + "]" : config_.address) + ":" +
+         std::to_string(bound_port_) + "/";
+}
+
+void Server::log_line(const std::string &json) {
+  if (!config_.events_json)
+    return;
+  std::fputs(json.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string Server::stats_json() const {
+  return JsonWriter()
+      .integer("sessions", static_cast<std::int64_t>(sessions_.size()))
+      .integer("connections", static_cast<std::int64_t>(connections_.size()))
+      .integer("calls_alive", Call::pipelines_alive())
+      .integer("threads", count_threads())
+      .integer("fds", count_fds())
+      .integer("max_sessions", config_.max_sessions)
+      .text();
+}
+
+/* ---- HTTP ------------------------------------------------------------------- */
+
+void Server::on_page(SoupServer *, SoupServerMessage *message, const char *path, GHashTable *,
+                     gpointer) {
+  if (g_strcmp0(path, "/") != 0 && g_strcmp0(path, "/index.html") != 0) {
+    soup_server_message_set_status(message, SOUP_STATUS_NOT_FOUND, nullptr);
+    return;
+  }
+  if (soup_server_message_get_method(message) != SOUP_METHOD_GET &&
+      soup_server_message_get_method(message) != SOUP_METHOD_HEAD) {
+    soup_server_message_set_status(message, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  GBytes *page = g_resources_lookup_data("/org/voicekit/server/index.html",
+                                         G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
+  if (page == nullptr) {
+    soup_server_message_set_status(message, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+    return;
+  }
+  soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Cache-Control",
+                               "no-store");
+  soup_server_message_set_response(message, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
+                                   static_cast<const char *>(g_bytes_get_data(page, nullptr)),
+                                   g_bytes_get_size(page));
+  g_bytes_unref(page);
+}
+
+void Server::on_stats(SoupServer *, SoupServerMessage *message, const char *, GHashTable *,
+                      gpointer data) {
+  const std::string body = static_cast<Server *>(data)->stats_json();
+  soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, body.data(),
+                                   body.size());
+}
+
+/* ---- WebSocket -------------------------------------------------------------- */
+
+void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *,
+                          SoupWebsocketConnection *socket, gpointer data) {
+  auto *self = static_cast<Server *>(data);
+  auto owned = std::make_unique<Connection>();
+  Connection *connection = owned.get();
+  connection->socket = SOUP_WEBSOCKET_CONNECTION(g_object_ref(socket));
+  if (GSocketAddress *remote = soup_server_message_get_remote_address(message)) {
+    gchar *text = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote));
+    connection->peer = text;
+    g_free(text);
+  }
+  self->connections_[connection] = std::move(owned);
+  soup_websocket_connection_set_max_incoming_payload_size(socket, kMaxMessageBytes);
+  soup_websocket_connection_set_keepalive_interval(socket, 5);
+
+  struct Link {
+    Server *server;
+    Connection *connection;
+  };
+  auto closure_data = [&] { return new Link{self, connection}; };
+  auto free_link = [](gpointer link, GClosure *) { delete static_cast<Link *>(link); };
+  connection->handlers[0] = g_signal_connect_data(
+      socket, "message",
+      G_CALLBACK(+[](SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer data) {
+        auto *link = static_cast<Link *>(data);
+        if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+          link->server->send(*link->connection,
+                             error_message({"bad-message", "messages are JSON text frames, "
+                                                           "not binary ones"},
+                                           false));
+          return;
+        }
+        gsize size = 0;
+        const auto *text = static_cast<const char *>(g_bytes_get_data(bytes, &size));
+        link->server->on_text(*link->connection, std::string(text != nullptr ? text : "", size));
+      }),
+      closure_data(), free_link, GConnectFlags(0));
+  connection->handlers[1] = g_signal_connect_data(
+      socket, "closed", G_CALLBACK(+[](SoupWebsocketConnection *, gpointer data) {
+        auto *link = static_cast<Link *>(data);
+        /* Later: the socket is still inside its own signal emission. */
+        struct Job {
+          Server *server;
+          Connection *connection;
+        };
+        g_idle_add_full(
+            G_PRIORITY_DEFAULT,
+            [](gpointer data) -> gboolean {
+              auto *job = static_cast<Job *>(data);
+              job->server->on_closed(job->connection);
+              return G_SOURCE_REMOVE;
+            },
+            new Job{link->server, link->connection},
+            [](gpointer data) { delete static_cast<Job *>(data); });
+      }),
+      closure_data(), free_link, GConnectFlags(0));
+  connection->handlers[2] = g_signal_connect_data(
+      socket, "error", G_CALLBACK(+[](SoupWebsocketConnection *, GError *error, gpointer data) {
+        auto *link = static_cast<Link *>(data);
+        g_message("connection %s (%s): %s", link->connection->peer.c_str(),
+                  link->connection->webrtc_id.c_str(), error->message);
+      }),
+      closure_data(), free_link, GConnectFlags(0));
+
+  /* A page of another site must not open sessions here: when the browser
+   * names an origin, it has to be this server. */
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers(message);
+  const char *origin = soup_message_headers_get_one(headers, "Origin");
+  const char *host = soup_message_headers_get_one(headers, "Host");
+  if (origin != nullptr && host != nullptr && g_strcmp0(origin, "null") != 0 &&
+      std::string(origin) != std::string("http://") + host &&
+      std::string(origin) != std::string("https://") + host) {
+    self->refuse(*connection, {"protocol", std::string("connections from the origin ") + origin +
+                                               " are not accepted"});
+  }
+}
+
+void Server::send(Connection &connection, const std::string &json) {
+  if (soup_websocket_connection_get_state(connection.socket) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text(connection.socket, json.c_str());
+}
+
+/* A fatal error: tell the client, end its session, close. */
+void Server::refuse(Connection &connection, const SignallingError &error) {
+  send(connection, error_message(error, true));
+  log_line(JsonWriter()
+               .str("type", "refused")
+               .str("code", error.code)
+               .str("message", error.message)
+               .str("webrtc_id", connection.webrtc_id)
+               .text());
+  end_session(connection, error.code, false);
+}
+
+void Server::on_text(Connection &connection, const std::string &text) {
+  if (connection.ended)
+    return;
+  ClientMessage message;
+  SignallingError error;
+  if (!parse_client_message(text, message, error)) {
+    send(connection, error_message(error, false));
+    return;
+  }
+  switch (message.kind) {
+  case MessageKind::Hello:
+    if (connection.accepted) {
+      send(connection, error_message({"protocol", "hello was already sent"}, false));
+      return;
+    }
+    on_hello(connection, message.webrtc_id);
+    return;
+  case MessageKind::Offer: {
+    if (!connection.accepted) {
+      send(connection, error_message({"protocol", "send hello before the offer"}, false));
+      return;
+    }
+    if (!connection.call->handle_offer(message.sdp, error)) {
+      if (error.code == "protocol")
+        send(connection, error_message(error, false));
+      else
+        refuse(connection, error);
+    }
+    return;
+  }
+  case MessageKind::Candidate:
+    if (!connection.accepted) {
+      send(connection, error_message({"protocol", "send hello before candidates"}, false));
+      return;
+    }
+    connection.call->add_remote_candidate(message.mline_index, message.candidate);
+    return;
+  case MessageKind::Report:
+    if (!connection.accepted)
+      return;
+    log_line(JsonWriter()
+                 .str("type", "client-report")
+                 .str("webrtc_id", connection.webrtc_id)
+                 .merge(message.report)
+                 .text());
+    return;
+  case MessageKind::Bye:
+    end_session(connection, "client-bye", false);
+    return;
+  }
+}
+
+void Server::on_hello(Connection &connection, const std::string &id) {
+  SignallingError error;
+  if (!check_webrtc_id(id, error)) {
+    refuse(connection, error);
+    return;
+  }
+  if (sessions_.count(id) != 0) {
+    refuse(connection, {"duplicate-id", "a session with the webrtc_id \"" + id +
+                                            "\" is already live: make a new id"});
+    return;
+  }
+  if (sessions_.size() >= config_.max_sessions) {
+    refuse(connection, {"too-many-sessions", "the server has reached its limit of " +
+                                                 std::to_string(config_.max_sessions) +
+                                                 " sessions: try again later"});
+    return;
+  }
+  Connection *target = &connection;
+  Call::Callbacks callbacks;
+  callbacks.send = [this, target](const std::string &json) { send(*target, json); };
+  callbacks.event = [this, target](const std::string &json) {
+    send(*target, json);
+    log_line(json);
+  };
+  callbacks.failed = [this, target](const std::string &reason) {
+    /* Not from inside the Call: end the session from the main loop. */
+    struct Job {
+      Server *server;
+      Connection *connection;
+      std::string reason;
+    };
+    g_idle_add_full(
+        G_PRIORITY_DEFAULT,
+        [](gpointer data) -> gboolean {
+          auto *job = static_cast<Job *>(data);
+          if (job->server->connections_.count(job->connection) != 0)
+            job->server->end_session(*job->connection, job->reason, true);
+          return G_SOURCE_REMOVE;
+        },
+        new Job{this, target, reason}, [](gpointer data) { delete static_cast<Job *>(data); });
+  };
+  std::string build_error;
+  connection.call = Call::create(config_.call, id, std::move(callbacks), build_error);
+  if (!connection.call) {
+    refuse(connection, {"internal", build_error});
+    return;
+  }
+  connection.webrtc_id = id;
+  connection.accepted = true;
+  connection.accepted_us = g_get_monotonic_time();
+  sessions_[id] = &connection;
+  if (config_.time_limit_s > 0) {
+    struct Job {
+      Server *server;
+      Connection *connection;
+    };
+    connection.time_limit_source = g_timeout_add_seconds_full(
+        G_PRIORITY_DEFAULT, config_.time_limit_s,
+        [](gpointer data) -> gboolean {
+          auto *job = static_cast<Job *>(data);
+          job->connection->time_limit_source = 0;
+          job->server->end_session(*job->connection, "time-limit", true);
+          return G_SOURCE_REMOVE;
+        },
+        new Job{this, &connection}, [](gpointer data) { delete static_cast<Job *>(data); });
+  }
+  send(connection, JsonWriter()
+                       .str("type", "welcome")
+                       .str("webrtc_id", id)
+                       .str("handler", config_.call.handler)
+                       .integer("min_silence_ms", config_.call.min_silence_ms)
+                       .integer("time_limit", config_.time_limit_s)
+                       .text());
+  log_line(JsonWriter()
+               .str("type", "session")
+               .str("state", "open")
+               .str("webrtc_id", id)
+               .str("peer", connection.peer)
+               .text());
+}
+
+/* Ends the session at once (its pipeline stops and is freed now, not when the
+ * socket has finished closing), then closes the socket. */
+void Server::end_session(Connection &connection, const std::string &reason, bool say_bye) {
+  if (connection.ended)
+    return;
+  connection.ended = true;
+  if (connection.time_limit_source != 0) {
+    g_source_remove(connection.time_limit_source);
+    connection.time_limit_source = 0;
+  }
+  if (say_bye)
+    send(connection, JsonWriter().str("type", "bye").str("reason", reason).text());
+  if (connection.accepted) {
+    sessions_.erase(connection.webrtc_id);
+    connection.call.reset();
+    log_line(JsonWriter()
+                 .str("type", "session")
+                 .str("state", "closed")
+                 .str("webrtc_id", connection.webrtc_id)
+                 .str("reason", reason)
+                 .text());
+  }
+  if (soup_websocket_connection_get_state(connection.socket) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close(connection.socket, SOUP_WEBSOCKET_CLOSE_NORMAL, reason.c_str());
+}
+
+void Server::on_closed(Connection *connection) {
+  auto found = connections_.find(connection);
+  if (found == connections_.end())
+    return;
+  end_session(*connection, "disconnected", false);
+  for (gulong handler : connection->handlers)
+    if (handler != 0)
+      g_signal_handler_disconnect(connection->socket, handler);
+  g_object_unref(connection->socket);
+  connections_.erase(found);
+}
+
+void Server::tick() {
+  const gint64 now = g_get_monotonic_time();
+  std::vector<std::pair<Connection *, const char *>> expired;
+  for (auto &entry : connections_) {
+    Connection &connection = *entry.second;
+    if (connection.ended || !connection.accepted || !connection.call)
+      continue;
+    const gint64 last = connection.call->last_media_us();
+    if (last != 0 && now - last > static_cast<gint64>(config_.media_timeout_s) * G_USEC_PER_SEC)
+      expired.emplace_back(&connection, "media-timeout");
+    else if (last == 0 && now - connection.accepted_us >
+                              static_cast<gint64>(config_.connect_timeout_s) * G_USEC_PER_SEC)
+      expired.emplace_back(&connection, "connect-timeout");
+  }
+  for (auto &item : expired)
+    end_session(*item.first, item.second, true);
+}
+
+void Server::shutdown() {
+  for (auto &entry : connections_)
+    end_session(*entry.second, "server-shutdown", true);
+}
+
+} // namespace voicekit::server

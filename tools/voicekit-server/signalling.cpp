@@ -1,0 +1,275 @@
+/* See signalling.hpp. */
+#include "signalling.hpp"
+
+#include <gst/voicekit/session.h>
+#include <json-glib/json-glib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <vector>
+
+namespace voicekit::server {
+
+namespace {
+
+bool fail(SignallingError &error, const char *code, std::string message) {
+  error.code = code;
+  error.message = std::move(message);
+  return false;
+}
+
+/* A string member, or false with bad-message naming it. */
+bool string_member(JsonObject *object, const char *type, const char *key, std::string &out,
+                   SignallingError &error) {
+  JsonNode *node = json_object_get_member(object, key);
+  if (node == nullptr || JSON_NODE_TYPE(node) != JSON_NODE_VALUE ||
+      json_node_get_value_type(node) != G_TYPE_STRING)
+    return fail(error, "bad-message",
+                std::string("a \"") + type + "\" message needs the string field \"" + key + "\"");
+  out = json_node_get_string(node);
+  return true;
+}
+
+} // namespace
+
+bool parse_client_message(std::string_view text, ClientMessage &out, SignallingError &error) {
+  if (text.size() > kMaxMessageBytes)
+    return fail(error, "bad-message",
+                "message longer than " + std::to_string(kMaxMessageBytes) + " bytes");
+  JsonParser *parser = json_parser_new_immutable();
+  GError *parse_error = nullptr;
+  if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()),
+                                  &parse_error)) {
+    std::string reason = parse_error != nullptr ? parse_error->message : "unknown error";
+    g_clear_error(&parse_error);
+    g_object_unref(parser);
+    return fail(error, "bad-json", "not JSON: " + reason);
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == nullptr || !JSON_NODE_HOLDS_OBJECT(root)) {
+    g_object_unref(parser);
+    return fail(error, "bad-json", "a message must be a JSON object");
+  }
+  JsonObject *object = json_node_get_object(root);
+  std::string type;
+  bool ok = string_member(object, "any", "type", type, error);
+  out = ClientMessage{};
+  if (!ok) {
+    error.message = "a message needs the string field \"type\"";
+  } else if (type == "hello") {
+    out.kind = MessageKind::Hello;
+    ok = string_member(object, "hello", "webrtc_id", out.webrtc_id, error);
+  } else if (type == "offer") {
+    out.kind = MessageKind::Offer;
+    ok = string_member(object, "offer", "sdp", out.sdp, error);
+  } else if (type == "candidate") {
+    out.kind = MessageKind::Candidate;
+    JsonNode *candidate = json_object_get_member(object, "candidate");
+    if (candidate != nullptr && JSON_NODE_HOLDS_NULL(candidate)) {
+      out.candidate.clear(); /* null, like "", ends the candidates */
+    } else {
+      ok = string_member(object, "candidate", "candidate", out.candidate, error);
+    }
+    JsonNode *index = json_object_get_member(object, "sdpMLineIndex");
+    if (ok && index != nullptr && !JSON_NODE_HOLDS_NULL(index)) {
+      if (JSON_NODE_TYPE(index) != JSON_NODE_VALUE ||
+          json_node_get_value_type(index) != G_TYPE_INT64 || json_node_get_int(index) < 0 ||
+          json_node_get_int(index) > 255)
+        ok = fail(error, "bad-message", "\"sdpMLineIndex\" must be an integer from 0 to 255");
+      else
+        out.mline_index = static_cast<unsigned>(json_node_get_int(index));
+    }
+  } else if (type == "report") {
+    out.kind = MessageKind::Report;
+    JsonObject *copy = json_object_new();
+    JsonObjectIter iter;
+    const gchar *key = nullptr;
+    JsonNode *member = nullptr;
+    json_object_iter_init(&iter, object);
+    while (json_object_iter_next(&iter, &key, &member))
+      if (g_strcmp0(key, "type") != 0)
+        json_object_set_member(copy, key, json_node_copy(member));
+    JsonNode *node = json_node_init_object(json_node_alloc(), copy);
+    gchar *report = json_to_string(node, FALSE);
+    out.report = report;
+    g_free(report);
+    json_node_unref(node);
+    json_object_unref(copy);
+  } else if (type == "bye") {
+    out.kind = MessageKind::Bye;
+  } else {
+    ok = fail(error, "bad-message", "unknown message type \"" + type + "\"");
+  }
+  g_object_unref(parser);
+  return ok;
+}
+
+bool check_webrtc_id(std::string_view id, SignallingError &error) {
+  if (id.find('\0') != std::string_view::npos)
+    return fail(error, "invalid-id", "webrtc_id contains a NUL character");
+  const std::string copy(id);
+  GError *reason = nullptr;
+  if (!gst_session_id_is_valid(copy.c_str(), &reason)) {
+    std::string message = reason->message;
+    g_error_free(reason);
+    return fail(error, "invalid-id", message);
+  }
+  if (std::isspace(static_cast<unsigned char>(copy.front())) ||
+      std::isspace(static_cast<unsigned char>(copy.back())))
+    return fail(error, "invalid-id", "webrtc_id starts or ends with white space");
+  return true;
+}
+
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+/* A decimal number of at most three digits (a payload type is 0-127). */
+bool small_number(std::string_view text, unsigned &value) {
+  if (text.empty() || text.size() > 3)
+    return false;
+  value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return true;
+}
+
+} // namespace
+
+bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < sdp.size()) {
+    std::size_t end = sdp.find('\n', start);
+    if (end == std::string_view::npos)
+      end = sdp.size();
+    std::string_view line = sdp.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    if (!line.empty())
+      lines.push_back(line);
+    start = end + 1;
+  }
+  if (lines.empty() || lines.front() != "v=0")
+    return fail(error, "bad-sdp", "the offer is not an SDP session description (no \"v=0\")");
+  for (std::string_view line : lines)
+    if (line.size() < 2 || line[1] != '=' || !std::islower(static_cast<unsigned char>(line[0])))
+      return fail(error, "bad-sdp",
+                  "the offer has a line that is not \"<letter>=<value>\": \"" +
+                      std::string(line.substr(0, 40)) + "\"");
+  int mline = -1;
+  bool in_audio = false;
+  bool saw_audio = false;
+  for (std::string_view line : lines) {
+    if (starts_with(line, "m=")) {
+      ++mline;
+      in_audio = starts_with(line, "m=audio ");
+      saw_audio = saw_audio || in_audio;
+      continue;
+    }
+    if (!in_audio || !starts_with(line, "a=rtpmap:"))
+      continue;
+    std::string_view rest = line.substr(9);
+    const std::size_t space = rest.find(' ');
+    unsigned payload = 0;
+    if (space == std::string_view::npos || !small_number(rest.substr(0, space), payload) ||
+        payload > 127)
+      continue;
+    std::string_view encoding = rest.substr(space + 1);
+    if (encoding.size() >= 10 && iequals(encoding.substr(0, 10), "opus/48000")) {
+      audio.mline_index = static_cast<unsigned>(mline);
+      audio.opus_payload = payload;
+      return true;
+    }
+  }
+  return fail(error, "bad-sdp",
+              saw_audio ? "the offer's audio has no opus/48000 codec"
+                        : "the offer has no audio m-line");
+}
+
+struct JsonWriter::Impl {
+  ::JsonObject *object = json_object_new();
+};
+
+JsonWriter::JsonWriter() : impl_(new Impl) {}
+JsonWriter::~JsonWriter() {
+  json_object_unref(impl_->object);
+  delete impl_;
+}
+
+JsonWriter &JsonWriter::str(const char *key, std::string_view value) {
+  const std::string copy(value);
+  /* json-glib writes strings as given; keep the output valid UTF-8. */
+  gchar *valid = g_utf8_make_valid(copy.c_str(), static_cast<gssize>(copy.size()));
+  json_object_set_string_member(impl_->object, key, valid);
+  g_free(valid);
+  return *this;
+}
+JsonWriter &JsonWriter::integer(const char *key, std::int64_t value) {
+  json_object_set_int_member(impl_->object, key, value);
+  return *this;
+}
+JsonWriter &JsonWriter::number(const char *key, double value) {
+  json_object_set_double_member(impl_->object, key, value);
+  return *this;
+}
+JsonWriter &JsonWriter::boolean(const char *key, bool value) {
+  json_object_set_boolean_member(impl_->object, key, value);
+  return *this;
+}
+JsonWriter &JsonWriter::null(const char *key) {
+  json_object_set_null_member(impl_->object, key);
+  return *this;
+}
+
+JsonWriter &JsonWriter::merge(std::string_view object_json) {
+  JsonParser *parser = json_parser_new_immutable();
+  if (json_parser_load_from_data(parser, object_json.data(),
+                                 static_cast<gssize>(object_json.size()), nullptr)) {
+    JsonNode *root = json_parser_get_root(parser);
+    if (root != nullptr && JSON_NODE_HOLDS_OBJECT(root)) {
+      JsonObjectIter iter;
+      const gchar *key = nullptr;
+      JsonNode *member = nullptr;
+      json_object_iter_init(&iter, json_node_get_object(root));
+      while (json_object_iter_next(&iter, &key, &member))
+        if (g_strcmp0(key, "type") != 0 && !json_object_has_member(impl_->object, key))
+          json_object_set_member(impl_->object, key, json_node_copy(member));
+    }
+  }
+  g_object_unref(parser);
+  return *this;
+}
+
+std::string JsonWriter::text() const {
+  JsonNode *node = json_node_init_object(json_node_alloc(), impl_->object);
+  gchar *text = json_to_string(node, FALSE);
+  std::string result = text;
+  g_free(text);
+  json_node_unref(node);
+  return result;
+}
+
+std::string error_message(const SignallingError &error, bool fatal) {
+  return JsonWriter()
+      .str("type", "error")
+      .str("code", error.code)
+      .str("message", error.message)
+      .boolean("fatal", fatal)
+      .text();
+}
+
+} // namespace voicekit::server

@@ -1,0 +1,79 @@
+/* The signalling protocol of voicekit-server (docs/server.md): parsing what a
+ * client sends and writing what the server answers. GLib and json-glib only, no
+ * GStreamer, so it is unit-tested and fuzzed on its own. */
+#pragma once
+
+#include <glib.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace voicekit::server {
+
+enum class MessageKind { Hello, Offer, Candidate, Report, Bye };
+
+struct ClientMessage {
+  MessageKind kind = MessageKind::Bye;
+  std::string webrtc_id; /* hello: as sent, checked by check_webrtc_id() */
+  std::string sdp;       /* offer */
+  std::string candidate; /* candidate: empty marks the end of candidates */
+  unsigned mline_index = 0;
+  std::string report; /* report: the object as JSON, "type" removed */
+};
+
+struct SignallingError {
+  std::string code;    /* docs/server.md: bad-json, bad-message, invalid-id, ... */
+  std::string message; /* for people */
+};
+
+/* Largest text frame the server reads; longer frames are refused by the
+ * WebSocket layer before they reach the parser. */
+constexpr std::size_t kMaxMessageBytes = 64 * 1024;
+
+/* Parses one text frame. On failure returns false and fills `error` with
+ * bad-json (not JSON, or not an object) or bad-message (unknown type, missing
+ * or mistyped field). Never throws. */
+bool parse_client_message(std::string_view text, ClientMessage &out, SignallingError &error);
+
+/* The server's rule for a client-made webrtc_id: the library's
+ * (gst_session_id_is_valid: non-empty, at most 256 bytes, UTF-8, no control
+ * characters) and, because the id is also shown and logged, no white space at
+ * either end. */
+bool check_webrtc_id(std::string_view id, SignallingError &error);
+
+/* The first audio m-line of an SDP offer and its Opus payload type. */
+struct OfferAudio {
+  unsigned mline_index = 0;
+  unsigned opus_payload = 0;
+};
+/* Checks that `sdp` is an SDP session with an audio m-line offering
+ * opus/48000/2; fills `audio`, or `error` (bad-sdp) with the reason. */
+bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error);
+
+/* Builds one JSON object, field by field, and writes it compactly. */
+class JsonWriter {
+public:
+  JsonWriter();
+  ~JsonWriter();
+  JsonWriter(const JsonWriter &) = delete;
+  JsonWriter &operator=(const JsonWriter &) = delete;
+
+  JsonWriter &str(const char *key, std::string_view value);
+  JsonWriter &integer(const char *key, std::int64_t value);
+  JsonWriter &number(const char *key, double value);
+  JsonWriter &boolean(const char *key, bool value);
+  JsonWriter &null(const char *key);
+  /* Adds the members of a JSON object text (a client's report), skipping
+   * `type` and any key already set here. Ignores text that is not an object. */
+  JsonWriter &merge(std::string_view object_json);
+  std::string text() const;
+
+private:
+  struct Impl;
+  Impl *impl_;
+};
+
+std::string error_message(const SignallingError &error, bool fatal);
+
+} // namespace voicekit::server
