@@ -72,6 +72,7 @@ struct Client {
   std::vector<std::string> failures;
   std::vector<std::int16_t> received; /* 16 kHz mono */
   GMainLoop *loop = nullptr;
+  int replies_wanted = 0;
 };
 
 /* What the client sends: two utterances of real speech, each followed by
@@ -97,10 +98,18 @@ double rms(const std::int16_t *samples, std::size_t n) {
   return n > 0 ? std::sqrt(sum / static_cast<double>(n)) : 0.0;
 }
 
-} // namespace
+struct Outcome {
+  std::vector<std::string> events;
+  std::vector<std::string> failures;
+  std::vector<std::int16_t> received; /* what the client decoded, 16 kHz mono */
+};
 
-TEST(Call, EchoThroughTwoWebrtcbins) {
+/* One client and one session in this process; returns when `replies`
+ * reply-end or reply-interrupted events came (and half a second more), or after 30 s. */
+void run_call(const CallConfig &config, const std::string &webrtc_id, int replies,
+              Outcome &outcome) {
   Client client;
+  client.replies_wanted = replies;
   client.loop = g_main_loop_new(nullptr, FALSE);
   GError *error = nullptr;
   client.pipeline = gst_parse_launch(
@@ -164,8 +173,6 @@ TEST(Call, EchoThroughTwoWebrtcbins) {
                    &client);
 
   /* The server's session. */
-  CallConfig config;
-  config.engine = "builtin";
   Call::Callbacks callbacks;
   callbacks.send = [&client](const std::string &json) {
     const std::string type = member(json, "type");
@@ -186,8 +193,9 @@ TEST(Call, EchoThroughTwoWebrtcbins) {
     client.events.push_back(json);
     int ends = 0;
     for (const std::string &event : client.events)
-      ends += member(event, "event") == "reply-end";
-    if (ends == 2) /* both echoes have been sent: let the last packets arrive */
+      ends +=
+          member(event, "event") == "reply-end" || member(event, "event") == "reply-interrupted";
+    if (ends == client.replies_wanted) /* all sent: let the last packets arrive */
       g_timeout_add(
           500,
           [](gpointer loop) -> gboolean {
@@ -201,8 +209,7 @@ TEST(Call, EchoThroughTwoWebrtcbins) {
     g_main_loop_quit(client.loop);
   };
   std::string create_error;
-  std::unique_ptr<Call> call =
-      Call::create(config, "in-process-1", std::move(callbacks), create_error);
+  std::unique_ptr<Call> call = Call::create(config, webrtc_id, std::move(callbacks), create_error);
   ASSERT_TRUE(call) << create_error;
   client.call = call.get();
 
@@ -273,28 +280,44 @@ TEST(Call, EchoThroughTwoWebrtcbins) {
   g_main_loop_run(client.loop);
   g_source_remove(give_up);
 
-  EXPECT_TRUE(client.failures.empty()) << client.failures.front();
-  int speech_starts = 0, pauses = 0, reply_starts = 0, reply_ends = 0, connected = 0;
-  for (const std::string &event : client.events) {
-    EXPECT_EQ(member(event, "webrtc_id"), "in-process-1") << event;
-    const std::string name = member(event, "event");
-    speech_starts += name == "speech-start";
-    pauses += name == "pause";
-    reply_starts += name == "reply-start";
-    reply_ends += name == "reply-end";
-    connected += name == "connected";
+  call.reset();
+  gst_element_set_state(client.pipeline, GST_STATE_NULL);
+  outcome.events = client.events;
+  outcome.failures = client.failures;
+  outcome.received = client.received;
+  gst_object_unref(client.webrtc);
+  gst_object_unref(client.sink);
+  gst_object_unref(client.pipeline);
+  g_main_loop_unref(client.loop);
+}
+
+int count_events(const Outcome &outcome, const std::string &id, const char *name) {
+  int n = 0;
+  for (const std::string &event : outcome.events) {
+    EXPECT_EQ(member(event, "webrtc_id"), id) << event;
+    n += member(event, "event") == name;
   }
-  EXPECT_EQ(connected, 1);
-  EXPECT_EQ(speech_starts, 2);
-  EXPECT_EQ(pauses, 2);
-  EXPECT_EQ(reply_starts, 2);
-  EXPECT_EQ(reply_ends, 2);
+  return n;
+}
+
+} // namespace
+
+TEST(Call, EchoThroughTwoWebrtcbins) {
+  CallConfig config;
+  config.engine = "builtin";
+  Outcome outcome;
+  run_call(config, "in-process-1", 2, outcome);
+  EXPECT_TRUE(outcome.failures.empty()) << outcome.failures.front();
+
+  EXPECT_EQ(count_events(outcome, "in-process-1", "connected"), 1);
+  EXPECT_EQ(count_events(outcome, "in-process-1", "speech-start"), 2);
+  EXPECT_EQ(count_events(outcome, "in-process-1", "pause"), 2);
+  EXPECT_EQ(count_events(outcome, "in-process-1", "reply-start"), 2);
+  EXPECT_EQ(count_events(outcome, "in-process-1", "reply-end"), 2);
 
   /* The echo came back as audio: compare the loudness of what arrived with
    * the speech sent (Opus twice and a resampler: level, not samples). */
-  GST_OBJECT_LOCK(client.sink);
-  const std::vector<std::int16_t> received = client.received;
-  GST_OBJECT_UNLOCK(client.sink);
+  const std::vector<std::int16_t> &received = outcome.received;
   const std::vector<std::int16_t> speech = voicekit::testing::load_raw_s16("goforward.raw");
   const double sent_level = rms(speech.data(), speech.size());
   auto loud_ms = [sent_level](const std::vector<std::int16_t> &samples) {
@@ -311,13 +334,42 @@ TEST(Call, EchoThroughTwoWebrtcbins) {
    * not much more (the reply is the echo, nothing else). */
   EXPECT_GT(received_loud, sent_loud * 2 * 7 / 10);
   EXPECT_LT(received_loud, sent_loud * 2 * 12 / 10);
+  EXPECT_EQ(Call::pipelines_alive(), 0);
+}
 
-  call.reset();
-  gst_element_set_state(client.pipeline, GST_STATE_NULL);
-  gst_object_unref(client.webrtc);
-  gst_object_unref(client.sink);
-  gst_object_unref(client.pipeline);
-  g_main_loop_unref(client.loop);
+/* The spoken handler: pocketsphinx hears "go forward ten meters", espeak-ng
+ * answers "You said ..."; the transcript is an event of the session and the
+ * spoken answer arrives at the client. */
+TEST(Call, SpokenAnswer) {
+  CallConfig config;
+  config.engine = "builtin";
+  config.handler = "spoken";
+  config.transcriber = std::make_shared<voicekit::server::Transcriber>();
+  Outcome outcome;
+  run_call(config, "in-process-spoken", 2, outcome);
+  EXPECT_TRUE(outcome.failures.empty()) << outcome.failures.front();
+  /* The second utterance starts 1.5 s after the first: it may cut the
+   * first answer (barge-in), and the answer to it plays to its end. */
+  EXPECT_EQ(count_events(outcome, "in-process-spoken", "reply-end") +
+                count_events(outcome, "in-process-spoken", "reply-interrupted"),
+            2);
+  EXPECT_EQ(count_events(outcome, "in-process-spoken", "reply-start"), 2);
+  EXPECT_EQ(count_events(outcome, "in-process-spoken", "handler-error"), 0);
+  std::vector<std::string> transcripts;
+  for (const std::string &event : outcome.events)
+    if (member(event, "event") == "transcript")
+      transcripts.push_back(member(event, "text"));
+  ASSERT_EQ(transcripts.size(), 2u);
+  for (const std::string &text : transcripts) {
+    std::printf("transcript: \"%s\"\n", text.c_str());
+    EXPECT_NE(text.find("forward"), std::string::npos) << text;
+  }
+  /* About a second and a half of espeak-ng per answer came back. */
+  std::size_t loud_ms = 0;
+  for (std::size_t at = 0; at + 160 <= outcome.received.size(); at += 160)
+    loud_ms += rms(outcome.received.data() + at, 160) > 300 ? 10 : 0;
+  std::printf("received %zu ms of loud audio\n", loud_ms);
+  EXPECT_GT(loud_ms, 1000u);
   EXPECT_EQ(Call::pipelines_alive(), 0);
 }
 

@@ -156,13 +156,14 @@ void spoken_utterance(GstElement *reply, guint64 number, GstSample *sample, gpoi
       Call::Anchor::post(anchor, [number, text](Call &call) { call.on_transcript(number, text); });
     answer = speak(answer_text(text), error, cancel.get());
   }
-  gboolean taken = FALSE;
+  /* Each action returns FALSE when the reply was cut meanwhile: nothing to do. */
+  gboolean accepted = FALSE;
   if (answer != nullptr) {
-    g_signal_emit_by_name(reply, "push-reply", number, answer, &taken);
+    g_signal_emit_by_name(reply, "push-reply", number, answer, &accepted);
     gst_sample_unref(answer);
-    g_signal_emit_by_name(reply, "end-reply", number);
+    g_signal_emit_by_name(reply, "end-reply", number, &accepted);
   } else if (!cancel->cancelled()) {
-    g_signal_emit_by_name(reply, "fail-reply", number, error.c_str());
+    g_signal_emit_by_name(reply, "fail-reply", number, error.c_str(), &accepted);
   }
   std::lock_guard<std::mutex> guard(state->lock);
   state->cancels.erase(number);

@@ -245,14 +245,17 @@ void Server::send(Connection &connection, const std::string &json) {
 }
 
 /* A fatal error: tell the client, end its session, close. */
-void Server::refuse(Connection &connection, const SignallingError &error) {
+void Server::refuse(Connection &connection, const SignallingError &error,
+                    const std::string &asked_id) {
   send(connection, error_message(error, true));
-  log_line(JsonWriter()
-               .str("type", "refused")
-               .str("code", error.code)
-               .str("message", error.message)
-               .str("webrtc_id", connection.webrtc_id)
-               .text());
+  JsonWriter line;
+  line.str("type", "refused").str("code", error.code).str("message", error.message);
+  const std::string &id = connection.accepted ? connection.webrtc_id : asked_id;
+  if (id.empty() || error.code == "invalid-id")
+    line.null("webrtc_id");
+  else
+    line.str("webrtc_id", id);
+  log_line(line.text());
   end_session(connection, error.code, false);
 }
 
@@ -311,18 +314,22 @@ void Server::on_text(Connection &connection, const std::string &text) {
 void Server::on_hello(Connection &connection, const std::string &id) {
   SignallingError error;
   if (!check_webrtc_id(id, error)) {
-    refuse(connection, error);
+    refuse(connection, error, id);
     return;
   }
   if (sessions_.count(id) != 0) {
-    refuse(connection, {"duplicate-id", "a session with the webrtc_id \"" + id +
-                                            "\" is already live: make a new id"});
+    refuse(connection,
+           {"duplicate-id",
+            "a session with the webrtc_id \"" + id + "\" is already live: make a new id"},
+           id);
     return;
   }
   if (sessions_.size() >= config_.max_sessions) {
-    refuse(connection, {"too-many-sessions", "the server has reached its limit of " +
-                                                 std::to_string(config_.max_sessions) +
-                                                 " sessions: try again later"});
+    refuse(connection,
+           {"too-many-sessions", "the server has reached its limit of " +
+                                     std::to_string(config_.max_sessions) +
+                                     " sessions: try again later"},
+           id);
     return;
   }
   Connection *target = &connection;
@@ -352,7 +359,7 @@ void Server::on_hello(Connection &connection, const std::string &id) {
   std::string build_error;
   connection.call = Call::create(config_.call, id, std::move(callbacks), build_error);
   if (!connection.call) {
-    refuse(connection, {"internal", build_error});
+    refuse(connection, {"internal", build_error}, id);
     return;
   }
   connection.webrtc_id = id;

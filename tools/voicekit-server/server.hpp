@@ -50,7 +50,8 @@ private:
   void on_text(Connection &connection, const std::string &text);
   void on_hello(Connection &connection, const std::string &id);
   void send(Connection &connection, const std::string &json);
-  void refuse(Connection &connection, const SignallingError &error);
+  void refuse(Connection &connection, const SignallingError &error,
+              const std::string &asked_id = std::string());
   void end_session(Connection &connection, const std::string &reason, bool say_bye);
   void on_closed(Connection *connection);
   void tick();

@@ -24,6 +24,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char *kRecognizer = "pocketsphinx";
+// What the element takes (its sink template), and all the pipeline ever sees.
+constexpr int kRecognizerRate = 16000;
 // Input pushed in pieces of this length: pocketsphinx's chain function cannot
 // be interrupted, so a cancel waits for at most one piece.
 constexpr int kChunksPerSecond = 10;
@@ -154,10 +156,19 @@ bool check_model(GstElement *recognizer, std::string &error) {
     gchar *path = nullptr;
     g_object_get(recognizer, part.property, &path, nullptr);
     // hmm and dict are required; lm may be unset if a grammar replaced it.
-    const bool ok = path ? g_file_test(path, part.test) : std::string(part.property) == "lm";
+    bool ok = path ? g_file_test(path, part.test) : std::string(part.property) == "lm";
+    std::string missing = path ? path : "(not set)";
+    // A directory without the model definition is pocketsphinx's most likely
+    // failure: say so rather than "Failed to initialize PocketSphinx".
+    if (ok && part.test == G_FILE_TEST_IS_DIR) {
+      gchar *mdef = g_build_filename(path, "mdef", nullptr);
+      ok = g_file_test(mdef, G_FILE_TEST_IS_REGULAR);
+      missing = mdef;
+      g_free(mdef);
+    }
     if (!ok)
-      error = std::string("pocketsphinx ") + part.what +
-              " not found: " + (path ? path : "(not set)") + " (Debian package pocketsphinx-en-us)";
+      error = std::string("pocketsphinx ") + part.what + " not found: " + missing +
+              " (Debian package pocketsphinx-en-us)";
     g_free(path);
     if (!ok)
       return false;
@@ -214,8 +225,10 @@ struct Transcriber::Decoder {
   // One utterance. After kDone the pipeline is in READY again, ready for the
   // next; after the others it must be discarded (pocketsphinx keeps an
   // unfinished utterance across state changes).
-  Result run(GstSample *sample, const GstAudioInfo &info, std::string &text, std::string &error,
-             const Cancel *cancel, Clock::time_point deadline);
+  // `converter` turns `info` into S16LE mono 16 kHz; nullptr if it already is.
+  Result run(GstBuffer *buffer, const GstAudioInfo &info, GstAudioConverter *converter,
+             std::string &text, std::string &error, const Cancel *cancel,
+             Clock::time_point deadline);
 };
 
 std::unique_ptr<Transcriber::Decoder> Transcriber::Decoder::make(const TranscriberOptions &options,
@@ -242,14 +255,6 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::Decoder::make(const Transcrib
     return nullptr;
   gst_bin_add(GST_BIN(decoder->pipeline), source);
   decoder->source = source;
-  GstElement *convert = make_element("audioconvert", "gstreamer1.0-plugins-base", error);
-  if (!convert)
-    return nullptr;
-  gst_bin_add(GST_BIN(decoder->pipeline), convert);
-  GstElement *resample = make_element("audioresample", "gstreamer1.0-plugins-base", error);
-  if (!resample)
-    return nullptr;
-  gst_bin_add(GST_BIN(decoder->pipeline), resample);
   GstElement *sink = make_element("fakesink", "libgstreamer1.0-0", error);
   if (!sink)
     return nullptr;
@@ -257,28 +262,43 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::Decoder::make(const Transcrib
 
   // The whole utterance is queued at once (max-bytes 0: no limit), so pushing
   // never blocks and the caller only waits on the bus, where it can cancel.
-  g_object_set(source, "format", GST_FORMAT_TIME, "max-bytes", G_GUINT64_CONSTANT(0), nullptr);
+  // The caps never change: each call converts its audio itself, with a fresh
+  // GstAudioConverter. (A reused audioresample element is not safe here: with
+  // GStreamer 1.22, after READY it reconfigures its old resampler for the new
+  // rate, and a 48 kHz call followed by a 16 kHz one reads past a heap buffer
+  // in gst_audio_resampler_update, found by AddressSanitizer.)
+  GstCaps *caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout",
+                                      G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT,
+                                      kRecognizerRate, "channels", G_TYPE_INT, 1, nullptr);
+  g_object_set(source, "format", GST_FORMAT_TIME, "max-bytes", G_GUINT64_CONSTANT(0), "caps", caps,
+               nullptr);
+  gst_caps_unref(caps);
   // The text buffers are not needed (the hypothesis comes as a message); no
   // clock, no preroll: the pipeline runs as fast as pocketsphinx decodes.
   g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  if (!gst_element_link_many(source, convert, resample, recognizer, sink, nullptr)) {
-    error = "cannot link appsrc ! audioconvert ! audioresample ! pocketsphinx ! fakesink";
+  if (!gst_element_link_many(source, recognizer, sink, nullptr)) {
+    error = "cannot link appsrc ! pocketsphinx ! fakesink";
     return nullptr;
   }
 
   if (gst_element_set_state(decoder->pipeline, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) {
-    GstBus *bus = gst_element_get_bus(decoder->pipeline);
-    error = pop_error(bus);
-    gst_object_unref(bus);
-    if (error.empty())
-      error = "pocketsphinx: cannot load the decoder";
-    error += " (set GST_DEBUG=pocketsphinx:3 for pocketsphinx's messages)";
+    // The element's error only says "Failed to initialize PocketSphinx"; the
+    // reason went to its debug category.
+    gchar *hmm = nullptr, *lm = nullptr, *dict = nullptr;
+    g_object_get(recognizer, "hmm", &hmm, "lm", &lm, "dict", &dict, nullptr);
+    error = std::string("pocketsphinx cannot load its model (hmm ") + (hmm ? hmm : "-") + ", lm " +
+            (lm ? lm : "-") + ", dict " + (dict ? dict : "-") +
+            "); GST_DEBUG=pocketsphinx:1 shows why";
+    g_free(hmm);
+    g_free(lm);
+    g_free(dict);
     return nullptr;
   }
   return decoder;
 }
 
-Transcriber::Decoder::Result Transcriber::Decoder::run(GstSample *sample, const GstAudioInfo &info,
+Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const GstAudioInfo &info,
+                                                       GstAudioConverter *converter,
                                                        std::string &text, std::string &error,
                                                        const Cancel *cancel,
                                                        Clock::time_point deadline) {
@@ -287,48 +307,78 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstSample *sample, const 
   gst_bus_set_flushing(bus, TRUE);
   gst_bus_set_flushing(bus, FALSE);
 
-  auto fail = [&](std::string why) {
+  GstMapInfo map = GST_MAP_INFO_INIT;
+  auto end = [&](Result result, std::string why) {
+    if (map.memory)
+      gst_buffer_unmap(buffer, &map);
     gst_object_unref(bus);
     error = std::move(why);
-    return Result::kFailed;
+    return result;
   };
+  auto fail = [&](std::string why) { return end(Result::kFailed, std::move(why)); };
 
-  // A fresh caps event each call: the previous one went with READY.
-  g_object_set(source, "caps", gst_sample_get_caps(sample), nullptr);
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     std::string why = pop_error(bus);
     return fail(why.empty() ? "pocketsphinx pipeline: cannot start" : why);
   }
 
-  // Sub-buffers share the sample's memory: no copy. Timestamps from 0, so the
-  // element's "every 100 ms" partial-result timer works as designed.
-  GstBuffer *buffer = gst_sample_get_buffer(sample);
+  // In chunks, timestamped from 0 (the element's "every 100 ms" partial-result
+  // timer reads them). Already S16LE mono 16 kHz: sub-buffers sharing the
+  // sample's memory, no copy. Otherwise converted chunk by chunk by one
+  // converter, which keeps the resampler's history across chunks (the last
+  // few milliseconds it holds at the end are not worth flushing).
   const gsize bpf = static_cast<gsize>(GST_AUDIO_INFO_BPF(&info));
   const int rate = GST_AUDIO_INFO_RATE(&info);
   const gsize frames = gst_buffer_get_size(buffer) / bpf;
   const gsize chunk_frames = std::max<gsize>(1, static_cast<gsize>(rate / kChunksPerSecond));
+  if (converter && !gst_buffer_map(buffer, &map, GST_MAP_READ))
+    return fail("cannot read the utterance's buffer");
+  guint64 out_frame = 0;
   for (gsize frame = 0; frame < frames; frame += chunk_frames) {
+    // Converting a minute of 48 kHz stereo takes a while too.
+    if (cancel && cancel->cancelled())
+      return end(Result::kCancelled, "cancelled");
     const gsize count = std::min(chunk_frames, frames - frame);
-    GstBuffer *chunk =
-        gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, frame * bpf, count * bpf);
-    if (!chunk)
-      return fail("cannot split the utterance into chunks");
-    GST_BUFFER_PTS(chunk) = gst_util_uint64_scale_int(frame, GST_SECOND, rate);
-    GST_BUFFER_DURATION(chunk) = gst_util_uint64_scale_int(count, GST_SECOND, rate);
+    GstBuffer *chunk = nullptr;
+    gsize out_count = count;
+    if (!converter) {
+      chunk = gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, frame * bpf, count * bpf);
+      if (!chunk)
+        return fail("cannot split the utterance into chunks");
+    } else {
+      out_count = gst_audio_converter_get_out_frames(converter, count);
+      if (out_count == 0)
+        continue; // the resampler keeps these frames for the next chunk
+      chunk = gst_buffer_new_allocate(nullptr, out_count * sizeof(int16_t), nullptr);
+      GstMapInfo out;
+      gst_buffer_map(chunk, &out, GST_MAP_WRITE);
+      gpointer in_planes[1] = {map.data + frame * bpf};
+      gpointer out_planes[1] = {out.data};
+      const gboolean converted = gst_audio_converter_samples(
+          converter, GST_AUDIO_CONVERTER_FLAG_NONE, in_planes, count, out_planes, out_count);
+      gst_buffer_unmap(chunk, &out);
+      if (!converted) {
+        gst_buffer_unref(chunk);
+        return fail("cannot convert the utterance to S16LE mono 16 kHz");
+      }
+    }
+    GST_BUFFER_PTS(chunk) = gst_util_uint64_scale_int(out_frame, GST_SECOND, kRecognizerRate);
+    GST_BUFFER_DURATION(chunk) = gst_util_uint64_scale_int(out_count, GST_SECOND, kRecognizerRate);
+    out_frame += out_count;
     if (gst_app_src_push_buffer(GST_APP_SRC(source), chunk) != GST_FLOW_OK)
       return fail("appsrc refused the utterance");
   }
+  if (map.memory)
+    gst_buffer_unmap(buffer, &map);
+  map.memory = nullptr;
   gst_app_src_end_of_stream(GST_APP_SRC(source));
 
   // pocketsphinx ends an utterance (and posts a final hypothesis) at each
   // pause its own VAD finds, and at EOS: the transcript is all of them.
   std::string words;
   for (;;) {
-    if (cancel && cancel->cancelled()) {
-      gst_object_unref(bus);
-      error = "cancelled";
-      return Result::kCancelled;
-    }
+    if (cancel && cancel->cancelled())
+      return end(Result::kCancelled, "cancelled");
     if (Clock::now() >= deadline)
       return fail("pocketsphinx did not finish in time");
     GstMessage *message = gst_bus_timed_pop_filtered(
@@ -353,8 +403,9 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstSample *sample, const 
       GError *gerror = nullptr;
       gchar *debug = nullptr;
       gst_message_parse_error(message, &gerror, &debug);
-      std::string why = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) + ": " +
-                        (gerror ? gerror->message : "unknown error");
+      std::string why =
+          std::string(GST_MESSAGE_SRC(message) ? GST_MESSAGE_SRC_NAME(message) : "?") + ": " +
+          (gerror ? gerror->message : "unknown error");
       if (debug && *debug)
         why += std::string(" (") + debug + ")";
       g_clear_error(&gerror);
@@ -478,10 +529,30 @@ bool Transcriber::transcribe(GstSample *sample, std::string &text, std::string &
     return false;
   }
 
+  // A fresh converter per call (see Decoder::make). No dither: the same
+  // utterance always gives the same transcript.
+  GstAudioInfo target;
+  gst_audio_info_set_format(&target, GST_AUDIO_FORMAT_S16LE, kRecognizerRate, 1, nullptr);
+  GstStructure *config =
+      gst_structure_new("GstAudioConverter", GST_AUDIO_CONVERTER_OPT_DITHER_METHOD,
+                        GST_TYPE_AUDIO_DITHER_METHOD, GST_AUDIO_DITHER_NONE, nullptr);
+  std::unique_ptr<GstAudioConverter, void (*)(GstAudioConverter *)> converter(
+      gst_audio_converter_new(GST_AUDIO_CONVERTER_FLAG_NONE, &info, &target, config),
+      gst_audio_converter_free);
+  if (!converter) {
+    gchar *described = gst_caps_to_string(caps);
+    error = std::string("cannot convert ") + described + " to S16LE mono 16 kHz";
+    g_free(described);
+    return false;
+  }
+  if (gst_audio_converter_is_passthrough(converter.get()))
+    converter.reset();
+
   std::unique_ptr<Decoder> decoder = acquire(error, cancel, deadline);
   if (!decoder)
     return false;
-  const Decoder::Result result = decoder->run(sample, info, text, error, cancel, deadline);
+  const Decoder::Result result =
+      decoder->run(buffer, info, converter.get(), text, error, cancel, deadline);
   release(std::move(decoder), result == Decoder::Result::kDone);
   if (result != Decoder::Result::kDone)
     text.clear();

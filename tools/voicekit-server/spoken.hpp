@@ -63,9 +63,10 @@ struct TranscriberOptions {
   std::chrono::milliseconds timeout{120000};
 };
 
-// Speech to text with a pool of pocketsphinx pipelines
-// (appsrc ! audioconvert ! audioresample ! pocketsphinx ! fakesink), each kept in
-// READY between calls so its decoder stays loaded. Thread-safe: one Transcriber
+// Speech to text with a pool of pocketsphinx pipelines (appsrc ! pocketsphinx !
+// fakesink), each kept in READY between calls so its decoder stays loaded; each
+// call converts its audio to S16LE mono 16 kHz with a GstAudioConverter of its
+// own. Thread-safe: one Transcriber
 // serves every session of the server; concurrent calls use different decoders.
 // It must outlive the calls in flight.
 class Transcriber {
@@ -80,8 +81,8 @@ public:
   // first utterance. False with `error` set if pocketsphinx cannot run.
   bool preload(std::string &error);
 
-  // Transcribes the audio of `sample`: any raw audio caps audioconvert and
-  // audioresample handle (replyonpause's utterance sample: the input caps, S16LE
+  // Transcribes the audio of `sample`: any interleaved raw audio caps
+  // GstAudioConverter handles (replyonpause's utterance sample: the input caps, S16LE
   // mono 16 kHz in the server). `text` gets the words pocketsphinx recognised,
   // lower case, separated by single spaces; empty for silence or noise, which
   // is not an error. False with `error` set (and `text` empty) on failure: no
