@@ -272,7 +272,8 @@ bool Call::build(std::string &error) {
   g_object_set(tag, "webrtc-id", webrtc_id_.c_str(), nullptr);
   gst_util_set_object_arg(G_OBJECT(detect), "engine", config_.engine.c_str());
   g_object_set(detect, "min-silence-duration",
-               static_cast<guint64>(config_.min_silence_ms) * GST_MSECOND, nullptr);
+               static_cast<guint64>(config_.min_silence_ms) * GST_MSECOND, "speech-pad",
+               static_cast<guint64>(config_.speech_pad_ms) * GST_MSECOND, nullptr);
   if (config_.handler == "spoken") {
     gst_util_set_object_arg(G_OBJECT(reply_), "handler", "signals");
     auto *state = new SpokenState;

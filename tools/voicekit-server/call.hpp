@@ -27,6 +27,7 @@ struct CallConfig {
   std::string command;          /* handler=command: replyonpause's command line */
   std::string engine = "auto";  /* pausedetect's engine */
   unsigned min_silence_ms = 500;
+  unsigned speech_pad_ms = 300; /* pausedetect's speech-pad: audio kept before the onset */
   unsigned jitter_latency_ms = 40;
   std::string ice_address = "127.0.0.1"; /* the only address ICE gathers on */
   unsigned answer_wait_ms = 2000;        /* longest wait for gathering before the answer */

@@ -58,6 +58,7 @@ int main(int argc, char **argv) {
   gint max_sessions = static_cast<gint>(config.max_sessions);
   gint time_limit = 0;
   gint min_silence = static_cast<gint>(config.call.min_silence_ms);
+  gint speech_pad = static_cast<gint>(config.call.speech_pad_ms);
   gint jitter = static_cast<gint>(config.call.jitter_latency_ms);
   gint media_timeout = static_cast<gint>(config.media_timeout_s);
   gboolean events_json = FALSE;
@@ -79,6 +80,8 @@ int main(int argc, char **argv) {
        "pausedetect engine: auto (default), builtin, silero", "ENGINE"},
       {"min-silence-ms", 0, 0, G_OPTION_ARG_INT, &min_silence,
        "Silence that ends a turn, in ms (default 500)", "MS"},
+      {"speech-pad-ms", 0, 0, G_OPTION_ARG_INT, &speech_pad,
+       "Audio kept before each detected onset, in ms (default 300); an echo starts with it", "MS"},
       {"jitter-latency-ms", 0, 0, G_OPTION_ARG_INT, &jitter,
        "webrtcbin's jitter buffer, in ms (default 40)", "MS"},
       {"media-timeout", 0, 0, G_OPTION_ARG_INT, &media_timeout,
@@ -117,6 +120,8 @@ int main(int argc, char **argv) {
     problem = "--time-limit must be 0 or more";
   else if (min_silence < 0 || min_silence > 60000)
     problem = "--min-silence-ms must be 0-60000";
+  else if (speech_pad < 0 || speech_pad > 5000)
+    problem = "--speech-pad-ms must be 0-5000";
   else if (jitter < 0 || jitter > 10000)
     problem = "--jitter-latency-ms must be 0-10000";
   else if (media_timeout < 1)
@@ -138,6 +143,7 @@ int main(int argc, char **argv) {
   config.time_limit_s = static_cast<unsigned>(time_limit);
   config.call.min_silence_ms = static_cast<unsigned>(min_silence);
   config.call.jitter_latency_ms = static_cast<unsigned>(jitter);
+  config.call.speech_pad_ms = static_cast<unsigned>(speech_pad);
   config.media_timeout_s = static_cast<unsigned>(media_timeout);
   config.events_json = events_json;
 
