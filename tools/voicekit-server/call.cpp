@@ -11,6 +11,7 @@
 #include <nice/agent.h>
 
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -139,6 +140,10 @@ struct SpokenState {
   std::shared_ptr<Transcriber> transcriber;
   std::mutex lock;
   std::map<guint64, std::shared_ptr<Cancel>> cancels;
+  /* reply-stop for an utterance whose handler had not started yet: it is
+   * cancelled as soon as it registers. Reply numbers only grow, so anything
+   * below the last one started can be forgotten. */
+  std::set<guint64> stopped_early;
 };
 
 void spoken_utterance(GstElement *reply, guint64 number, GstSample *sample, gpointer data) {
@@ -147,6 +152,10 @@ void spoken_utterance(GstElement *reply, guint64 number, GstSample *sample, gpoi
   {
     std::lock_guard<std::mutex> guard(state->lock);
     state->cancels[number] = cancel;
+    if (state->stopped_early.erase(number) != 0)
+      cancel->cancel();
+    state->stopped_early.erase(state->stopped_early.begin(),
+                               state->stopped_early.lower_bound(number));
   }
   std::string text;
   std::string error;
@@ -176,6 +185,8 @@ void spoken_stop(GstElement *, guint64 number, gpointer data) {
   auto found = state->cancels.find(number);
   if (found != state->cancels.end())
     found->second->cancel();
+  else if (state->stopped_early.size() < 64)
+    state->stopped_early.insert(number);
 }
 
 } // namespace

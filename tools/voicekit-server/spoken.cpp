@@ -374,7 +374,10 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
   gst_app_src_end_of_stream(GST_APP_SRC(source));
 
   // pocketsphinx ends an utterance (and posts a final hypothesis) at each
-  // pause its own VAD finds, and at EOS: the transcript is all of them.
+  // pause its own VAD finds, and at EOS: the transcript is all of them. An
+  // utterance without speech (silence, or the tail after the last pause) makes
+  // it log "Couldn't find <s> in first frame" at ERROR level in its debug
+  // category: harmless, the hypothesis is just empty.
   std::string words;
   for (;;) {
     if (cancel && cancel->cancelled())
