@@ -77,6 +77,17 @@ TEST(Signalling, RefusesMalformedMessages) {
   EXPECT_EQ(parse_error(R"({"type":"candidate","candidate":"c","sdpMLineIndex":1.5})").code,
             "bad-message");
   EXPECT_EQ(parse_error(std::string(kMaxMessageBytes + 1, ' ')).code, "bad-message");
+  /* An escaped NUL does not cut a string short: the checks see it. */
+  EXPECT_EQ(parse_error(R"({"type":"hello\u0000junk","webrtc_id":"a"})").code, "bad-message");
+  EXPECT_EQ(parse_error(R"({"type":"candidate","candidate":"c\u0000d"})").code, "bad-message");
+  EXPECT_EQ(parse_error(std::string("{\"type\":\"bye\"}\0", 15)).code, "bad-json");
+  ClientMessage nul_id = parse_ok(R"({"type":"hello","webrtc_id":"nul\u0000tail"})");
+  EXPECT_EQ(nul_id.webrtc_id, std::string("nul\0tail", 8));
+  SignallingError nul_error;
+  EXPECT_FALSE(check_webrtc_id(nul_id.webrtc_id, nul_error));
+  EXPECT_EQ(nul_error.code, "invalid-id");
+  /* An escaped backslash before "u0000" is text, not a NUL. */
+  EXPECT_EQ(parse_ok(R"({"type":"hello","webrtc_id":"a\\u0000"})").webrtc_id, "a\\u0000");
   /* The message names what is wrong. */
   EXPECT_NE(parse_error(R"({"type":"dance"})").message.find("dance"), std::string::npos);
 }
@@ -119,6 +130,10 @@ TEST(Signalling, FindsTheOpusAudio) {
       {"v=0\r\nm=audio 9 RTP/AVP 300\r\na=rtpmap:300 opus/48000/2\r\n", "no opus"},
       {"v=0\r\nm=video 9 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n", "no audio"},
   };
+  SignallingError nul_error;
+  const char with_nul[] = "v=0\r\nm=audio 9 RTP/AVP 96\0\r\na=rtpmap:96 opus/48000/2\r\n";
+  EXPECT_FALSE(find_opus_offer(std::string(with_nul, sizeof with_nul - 1), audio, nul_error));
+  EXPECT_NE(nul_error.message.find("NUL"), std::string::npos);
   for (const auto &[sdp, reason] : bad) {
     SignallingError refused;
     EXPECT_FALSE(find_opus_offer(sdp, audio, refused)) << sdp;

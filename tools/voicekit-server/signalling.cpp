@@ -19,15 +19,48 @@ bool fail(SignallingError &error, const char *code, std::string message) {
   return false;
 }
 
+/* json-glib hands strings back as C strings, so an escaped NUL (\u0000)
+ * would silently cut a string short ("hello\u0000junk" read as "hello"). The
+ * text is parsed with every such escape turned into a noncharacter that stands
+ * for it, and the NULs are put back into the std::strings, where the checks
+ * see them. */
+constexpr std::string_view kNulEscape = "\\u0000";
+constexpr std::string_view kNulStandIn = "\\uFDD0"; /* U+FDD0, a noncharacter */
+constexpr std::string_view kNulStandInUtf8 = "\xEF\xB7\x90";
+
+/* The text with escaped NULs replaced; `had_nul` tells whether there were any. */
+std::string mark_nuls(std::string_view text, bool &had_nul) {
+  std::string out(text);
+  had_nul = false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] != '\\')
+      continue;
+    if (out.compare(i, kNulEscape.size(), kNulEscape) == 0) {
+      out.replace(i, kNulEscape.size(), kNulStandIn);
+      had_nul = true;
+    }
+    ++i; /* skip the escaped character (a second backslash included) */
+  }
+  return out;
+}
+
+void restore_nuls(std::string &value) {
+  for (std::size_t at = value.find(kNulStandInUtf8); at != std::string::npos;
+       at = value.find(kNulStandInUtf8, at + 1))
+    value.replace(at, kNulStandInUtf8.size(), 1, '\0');
+}
+
 /* A string member, or false with bad-message naming it. */
 bool string_member(JsonObject *object, const char *type, const char *key, std::string &out,
-                   SignallingError &error) {
+                   SignallingError &error, bool had_nul) {
   JsonNode *node = json_object_get_member(object, key);
   if (node == nullptr || JSON_NODE_TYPE(node) != JSON_NODE_VALUE ||
       json_node_get_value_type(node) != G_TYPE_STRING)
     return fail(error, "bad-message",
                 std::string("a \"") + type + "\" message needs the string field \"" + key + "\"");
   out = json_node_get_string(node);
+  if (had_nul)
+    restore_nuls(out);
   return true;
 }
 
@@ -37,9 +70,13 @@ bool parse_client_message(std::string_view text, ClientMessage &out, SignallingE
   if (text.size() > kMaxMessageBytes)
     return fail(error, "bad-message",
                 "message longer than " + std::to_string(kMaxMessageBytes) + " bytes");
+  if (text.find('\0') != std::string_view::npos)
+    return fail(error, "bad-json", "not JSON: a NUL byte in the text");
+  bool had_nul = false;
+  const std::string marked = mark_nuls(text, had_nul);
   JsonParser *parser = json_parser_new_immutable();
   GError *parse_error = nullptr;
-  if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()),
+  if (!json_parser_load_from_data(parser, marked.data(), static_cast<gssize>(marked.size()),
                                   &parse_error)) {
     std::string reason = parse_error != nullptr ? parse_error->message : "unknown error";
     g_clear_error(&parse_error);
@@ -53,23 +90,25 @@ bool parse_client_message(std::string_view text, ClientMessage &out, SignallingE
   }
   JsonObject *object = json_node_get_object(root);
   std::string type;
-  bool ok = string_member(object, "any", "type", type, error);
+  bool ok = string_member(object, "any", "type", type, error, had_nul);
   out = ClientMessage{};
   if (!ok) {
     error.message = "a message needs the string field \"type\"";
   } else if (type == "hello") {
     out.kind = MessageKind::Hello;
-    ok = string_member(object, "hello", "webrtc_id", out.webrtc_id, error);
+    ok = string_member(object, "hello", "webrtc_id", out.webrtc_id, error, had_nul);
   } else if (type == "offer") {
     out.kind = MessageKind::Offer;
-    ok = string_member(object, "offer", "sdp", out.sdp, error);
+    ok = string_member(object, "offer", "sdp", out.sdp, error, had_nul);
   } else if (type == "candidate") {
     out.kind = MessageKind::Candidate;
     JsonNode *candidate = json_object_get_member(object, "candidate");
     if (candidate != nullptr && JSON_NODE_HOLDS_NULL(candidate)) {
       out.candidate.clear(); /* null, like "", ends the candidates */
     } else {
-      ok = string_member(object, "candidate", "candidate", out.candidate, error);
+      ok = string_member(object, "candidate", "candidate", out.candidate, error, had_nul);
+      if (ok && out.candidate.find('\0') != std::string::npos)
+        ok = fail(error, "bad-message", "the candidate contains a NUL character");
     }
     JsonNode *index = json_object_get_member(object, "sdpMLineIndex");
     if (ok && index != nullptr && !JSON_NODE_HOLDS_NULL(index)) {
@@ -99,7 +138,13 @@ bool parse_client_message(std::string_view text, ClientMessage &out, SignallingE
   } else if (type == "bye") {
     out.kind = MessageKind::Bye;
   } else {
-    ok = fail(error, "bad-message", "unknown message type \"" + type + "\"");
+    std::string shown = type;
+    for (char &c : shown)
+      if (c == '\0')
+        c = '?';
+    ok = fail(error, "bad-message",
+              "unknown message type \"" + shown + "\"" +
+                  (type.find('\0') != std::string::npos ? " (it contains a NUL character)" : ""));
   }
   g_object_unref(parser);
   return ok;
@@ -163,6 +208,8 @@ bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &e
       lines.push_back(line);
     start = end + 1;
   }
+  if (sdp.find('\0') != std::string_view::npos)
+    return fail(error, "bad-sdp", "the offer contains a NUL character");
   if (lines.empty() || lines.front() != "v=0")
     return fail(error, "bad-sdp", "the offer is not an SDP session description (no \"v=0\")");
   for (std::string_view line : lines)
