@@ -2,6 +2,7 @@
 #include "server.hpp"
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include <cstdio>
 #include <dirent.h>
@@ -105,9 +106,68 @@ std::string Server::url() const {
          std::to_string(bound_port_) + "/";
 }
 
+namespace {
+
+/* One line for people: "session <id>: pause (utterance 2)". */
+std::string human_line(const std::string &json) {
+  JsonParser *parser = json_parser_new();
+  std::string line;
+  if (json_parser_load_from_data(parser, json.c_str(), -1, nullptr) &&
+      JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    ::JsonObject *object = json_node_get_object(json_parser_get_root(parser));
+    auto text = [object](const char *key) -> std::string {
+      JsonNode *node = json_object_get_member(object, key);
+      if (node == nullptr || JSON_NODE_TYPE(node) != JSON_NODE_VALUE)
+        return "";
+      if (json_node_get_value_type(node) == G_TYPE_STRING)
+        return json_node_get_string(node);
+      if (json_node_get_value_type(node) == G_TYPE_INT64)
+        return std::to_string(json_node_get_int(node));
+      if (json_node_get_value_type(node) == G_TYPE_DOUBLE) {
+        char number[32];
+        std::snprintf(number, sizeof number, "%.1f", json_node_get_double(node));
+        return number;
+      }
+      return "";
+    };
+    const std::string type = text("type");
+    const std::string id = text("webrtc_id");
+    if (type == "event") {
+      line = "session " + id + ": " + text("event");
+      if (!text("utterance").empty())
+        line += " (utterance " + text("utterance") + ")";
+      if (!text("latency_ms").empty())
+        line += ", " + text("latency_ms") + " ms after the pause";
+      if (!text("text").empty())
+        line += ": \"" + text("text") + "\"";
+      if (!text("message").empty())
+        line += ": " + text("message");
+    } else if (type == "session") {
+      line = "session " + id + ": " + text("state");
+      if (!text("peer").empty())
+        line += " from " + text("peer");
+      if (!text("reason").empty())
+        line += " (" + text("reason") + ")";
+    } else if (type == "refused") {
+      line = "refused a client (" + text("code") + "): " + text("message");
+    }
+  }
+  g_object_unref(parser);
+  return line;
+}
+
+} // namespace
+
 void Server::log_line(const std::string &json) {
-  if (!config_.events_json)
+  if (!config_.events_json) {
+    /* Client reports are for tests; everything else for whoever runs it. */
+    const std::string line = human_line(json);
+    if (!line.empty()) {
+      std::fputs((line + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    }
     return;
+  }
   std::fputs(json.c_str(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
