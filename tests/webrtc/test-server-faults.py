@@ -470,13 +470,53 @@ async def part_b():
     return problems
 
 
+async def part_c():
+    """--time-limit: a session that outlives it gets bye time-limit, then is closed."""
+    print("(c) --time-limit 3: the session ends after 3 s")
+    problems = []
+    srv = peer.Server(args.server, shlex.split(args.server_args) + ["--time-limit", "3"])
+    silence = np.zeros(SR * 10, dtype=np.int16)
+    p = peer.VoicePeer(srv.ws_url, f"faults-limit-{os.getpid()}", silence)
+    t0 = time.monotonic()
+    await p.connect()
+    if p.welcome.get("time_limit") != 3:
+        problems.append(f"(c) welcome says time_limit {p.welcome.get('time_limit')!r}, not 3")
+    end = time.monotonic() + 8
+    while p.bye is None and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+    took = time.monotonic() - t0
+    print(f"  bye {p.bye} after {took:.2f} s (hello at 0)")
+    if p.bye is None or p.bye.get("reason") != "time-limit":
+        problems.append(f"(c) no bye with reason time-limit within 8 s (got {p.bye})")
+    elif not 2.5 <= took <= 4.5:
+        problems.append(f"(c) bye time-limit after {took:.2f} s, not about 3 s")
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        st = await srv.stats()
+        if st.get("sessions") == 0 and st.get("calls_alive") == 0:
+            break
+        await asyncio.sleep(0.05)
+    print(f"  stats after the limit: {st}")
+    if st.get("sessions") != 0 or st.get("calls_alive") != 0:
+        problems.append(f"(c) session not freed after its time limit: {st}")
+    closed = [e for e in srv.events() if e.get("type") == "session" and e.get("state") == "closed"]
+    if not closed or closed[-1].get("reason") != "time-limit":
+        problems.append(f"(c) the server logged no close with reason time-limit: {closed}")
+    await p.close(send_bye=False)
+    srv.stop()
+    return problems
+
+
 async def main():
     t0 = time.monotonic()
     problems = await part_a()
     print(f"  (a) took {time.monotonic() - t0:.1f} s")
     t1 = time.monotonic()
     problems += await part_b()
-    print(f"  (b) took {time.monotonic() - t1:.1f} s; total {time.monotonic() - t0:.1f} s")
+    print(f"  (b) took {time.monotonic() - t1:.1f} s")
+    t2 = time.monotonic()
+    problems += await part_c()
+    print(f"  (c) took {time.monotonic() - t2:.1f} s; total {time.monotonic() - t0:.1f} s")
     if problems:
         fail(f"{len(problems)} problem(s):\n  " + "\n  ".join(problems))
 
