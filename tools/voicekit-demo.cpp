@@ -43,6 +43,8 @@
 #include <gst/gst.h>
 #include <gst/voicekit/session.h>
 
+#include "build-tree-plugin.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -167,13 +169,8 @@ bool check_files(const std::vector<std::string> &files) {
 
 /* Prefers the plugin of this build tree over an installed one. */
 bool ensure_sessiontag() {
-#ifdef VOICEKIT_PLUGIN_FILE
-  if (g_file_test(VOICEKIT_PLUGIN_FILE, G_FILE_TEST_EXISTS)) {
-    GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr);
-    if (plugin != nullptr)
-      gst_object_unref(plugin);
-  }
-#endif
+  if (!voicekit::load_build_tree_plugin("voicekit-demo"))
+    return false;
   GstElementFactory *factory = gst_element_factory_find("sessiontag");
   if (factory == nullptr)
     return false;

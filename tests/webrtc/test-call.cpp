@@ -7,6 +7,7 @@
 #include "signalling.hpp"
 
 #include "../common/speech.hpp"
+#include "../../tools/build-tree-plugin.hpp"
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
@@ -375,11 +376,8 @@ TEST(Call, SpokenAnswer) {
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
-#ifdef VOICEKIT_PLUGIN_FILE
-  GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr);
-  if (plugin != nullptr)
-    gst_object_unref(plugin);
-#endif
+  if (!voicekit::load_build_tree_plugin("test-call"))
+    return 1;
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

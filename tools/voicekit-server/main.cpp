@@ -3,6 +3,8 @@
  * docs/server.md for the options and the signalling protocol. */
 #include "server.hpp"
 
+#include "../build-tree-plugin.hpp"
+
 #include <glib-unix.h>
 #include <gst/gst.h>
 
@@ -10,17 +12,6 @@
 #include <string>
 
 namespace {
-
-/* Prefers the plugin of this build tree over an installed one. */
-void load_build_tree_plugin() {
-#ifdef VOICEKIT_PLUGIN_FILE
-  if (g_file_test(VOICEKIT_PLUGIN_FILE, G_FILE_TEST_EXISTS)) {
-    GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr);
-    if (plugin != nullptr)
-      gst_object_unref(plugin);
-  }
-#endif
-}
 
 /* Every element a session needs, with the Debian package that has it. */
 bool check_elements(std::string &missing) {
@@ -147,7 +138,8 @@ int main(int argc, char **argv) {
   config.media_timeout_s = static_cast<unsigned>(media_timeout);
   config.events_json = events_json;
 
-  load_build_tree_plugin();
+  if (!voicekit::load_build_tree_plugin("voicekit-server"))
+    return 1;
   std::string missing;
   if (!check_elements(missing)) {
     std::fprintf(stderr, "voicekit-server: missing GStreamer elements: %s\n", missing.c_str());
