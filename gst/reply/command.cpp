@@ -345,6 +345,20 @@ bool Command::reap(bool block) {
   return true;
 }
 
+bool Command::note_exit() {
+  if (pid_ <= 0 || reaped_ || exited_)
+    return true;
+  siginfo_t info = {};
+  // WNOWAIT: the zombie keeps the pid (and group id) reserved until reaped.
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    if (errno == ECHILD)
+      exited_ = reaped_ = true; // someone else reaped it (SIGCHLD ignored)
+    return exited_;
+  }
+  exited_ = info.si_pid != 0;
+  return exited_;
+}
+
 bool Command::running() const {
   if (pid_ <= 0 || reaped_)
     return false;
@@ -385,8 +399,8 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
 
   for (;;) {
     if (pidfd_ < 0)
-      reap(false);
-    if (stdout_fd_ < 0 && (reaped_ || pid_ <= 0)) {
+      note_exit();
+    if (stdout_fd_ < 0 && (exited_ || pid_ <= 0)) {
       close_fd(stdin_fd_);
       std::size_t drained = 0;
       ssize_t n = 0;
@@ -394,6 +408,12 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
         keep_stderr(buffer.data(), static_cast<std::size_t>(n));
         drained += static_cast<std::size_t>(n);
       }
+      // Done: nothing the child started may outlive the call (a daemon it
+      // left behind, not holding stdout). Its group id is still reserved by
+      // the unreaped child, so this reaches only its group.
+      if (pid_ > 0 && !reaped_)
+        ::kill(-pid_, SIGKILL);
+      reap(true);
       return Outcome::kExited;
     }
 
@@ -405,7 +425,7 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
       timeout = static_cast<int>(std::min<decltype(left)>(left, INT_MAX));
     }
-    if (pidfd_ < 0 && !reaped_)
+    if (pidfd_ < 0 && !exited_)
       timeout = timeout < 0 ? kExitPollMs : std::min(timeout, kExitPollMs);
 
     struct pollfd fds[5];
@@ -421,7 +441,7 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
     watch(stdin_fd_, POLLOUT, &stdin_at);
     watch(stdout_fd_, POLLIN, &stdout_at);
     watch(stderr_fd_, POLLIN, &stderr_at);
-    watch(reaped_ ? -1 : pidfd_, POLLIN, &pidfd_at);
+    watch(exited_ ? -1 : pidfd_, POLLIN, &pidfd_at);
 
     const int ready = ::poll(fds, count, timeout);
     if (ready < 0) {
@@ -471,7 +491,7 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
     }
 
     if (fired(pidfd_at))
-      reap(false);
+      note_exit();
   }
 }
 
@@ -487,10 +507,21 @@ void Command::terminate(std::chrono::milliseconds grace) {
     if (::kill(-pid_, sig) != 0)
       ::kill(pid_, sig);
   };
+  note_exit();
+  const bool had_exited = exited_;
   signal_all(SIGTERM);
 
   const auto until = Clock::now() + grace;
-  for (;;) {
+  if (had_exited) {
+    // Only what the child left behind can still run: give it the grace
+    // period (its exit cannot be watched: the zombie stays in the group).
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(grace);
+    struct timespec pause = {static_cast<time_t>(wait.count() / 1000000000),
+                             static_cast<long>(wait.count() % 1000000000)};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
+  }
+  for (; !had_exited;) {
     const auto now = Clock::now();
     if (now >= until)
       break;

@@ -55,14 +55,18 @@ public:
   // Returns when stdout is closed AND the child has exited (kExited), at
   // `deadline` (kTimedOut; time_point::max() for none), or when `cancel_fd`
   // (an eventfd or pipe, -1 for none; not read, so it stays readable) becomes
-  // readable (kCancelled). Except after kExited the child is still running:
-  // call terminate(). Meant to be called once per start().
+  // readable (kCancelled). Except after kExited the child (or what it left
+  // behind holding stdout) is still running: call terminate(). At kExited,
+  // whatever the child left running in its process group is killed (SIGKILL)
+  // and the child reaped: nothing outlives the call. Meant to be called once
+  // per start().
   Outcome run(const std::vector<uint8_t> &input,
               const std::function<bool(const uint8_t *, std::size_t)> &on_output,
               std::chrono::steady_clock::time_point deadline, int cancel_fd);
 
   // SIGTERM to the child's process group, wait up to `grace` for the child to
-  // exit, then SIGKILL to the group (for the child, or what it started and
+  // exit (if it has exited already, leaving others in its group, wait
+  // `grace`), then SIGKILL to the group (for the child, or what it started and
   // left behind); always reaps the child. Nothing to do if it was already
   // reaped. Safe to call twice.
   void terminate(std::chrono::milliseconds grace);
@@ -81,10 +85,15 @@ public:
 
 private:
   bool reap(bool block);
+  bool note_exit();
   void close_pipes();
 
   int pid_ = -1;
   int pidfd_ = -1; // readable once the child exited (Linux >= 5.3), else -1
+  // The child exited: it stays a zombie (not reaped) until terminate() or the
+  // end of run(), so its pid, which is its process group's id, cannot be
+  // reused while anything it started may still be in that group.
+  bool exited_ = false;
   bool reaped_ = false;
   int exit_status_ = -1;
   int stdin_fd_ = -1;

@@ -509,6 +509,45 @@ TEST(Command, WaitsForExitAndForEndOfOutput) {
   EXPECT_EQ(orphan.exit_status(), 0);
 }
 
+TEST(Command, TerminateReachesWhatOutlivesTheChild) {
+  /* The child exits at once; what it left behind ignores SIGTERM and holds
+   * stdout, so run() never sees the end of the output. terminate() must still
+   * reach it through the process group (the exited child is not reaped
+   * before, so the group id stays reserved). */
+  Command command;
+  start_ok(command, {"sh", "-c", "(trap '' TERM; exec sleep 30) & echo $!; exit 0"});
+  std::string out;
+  const auto outcome = command.run(
+      {},
+      [&](const uint8_t *data, std::size_t size) {
+        out.append(reinterpret_cast<const char *>(data), size);
+        return true;
+      },
+      Clock::now() + milliseconds(500), -1);
+  ASSERT_EQ(outcome, Command::Outcome::kTimedOut);
+  const int orphan = std::atoi(out.c_str());
+  ASSERT_GT(orphan, 0) << out;
+  EXPECT_FALSE(command.running()); /* the child itself has exited */
+  const auto start = Clock::now();
+  command.terminate(milliseconds(200));
+  EXPECT_TRUE(wait_gone(orphan, milliseconds(2000)));
+  EXPECT_LT(Clock::now() - start, milliseconds(1500));
+  EXPECT_EQ(command.exit_status(), 0);
+}
+
+TEST(Command, NothingOutlivesACompletedCall) {
+  /* A child that leaves a process behind (not holding stdout) and exits:
+   * run() ends with kExited and the leftover is gone. */
+  Command command;
+  start_ok(command, {"sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"});
+  const Result result = run(command);
+  EXPECT_EQ(result.outcome, Command::Outcome::kExited);
+  const int leftover = std::atoi(result.out.c_str());
+  ASSERT_GT(leftover, 0) << result.out;
+  EXPECT_TRUE(wait_gone(leftover, milliseconds(2000)));
+  EXPECT_EQ(command.exit_status(), 0);
+}
+
 TEST(Command, DestructorTerminatesAndReaps) {
   int pid = -1;
   const auto start = Clock::now();
