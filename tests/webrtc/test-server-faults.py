@@ -208,14 +208,22 @@ SDP_NO_OPUS = "\r\n".join([
     "a=sendrecv", "a=rtcp-mux", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", ""])
 
 
+SDP_FIVE_AUDIO = "\r\n".join(
+    ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0"]
+    + [line for i in range(5) for line in (
+        f"m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0", f"a=mid:{i}",
+        "a=rtpmap:111 opus/48000/2")] + [""])
+
+
 class Raw:
     """A bare websocket client."""
 
-    def __init__(self, srv, label):
-        self.srv, self.label = srv, label
+    def __init__(self, srv, label, origin=None):
+        self.srv, self.label, self.origin = srv, label, origin
 
     async def __aenter__(self):
-        self.ws = await websockets.connect(self.srv.ws_url, open_timeout=5)
+        extra = {"origin": self.origin} if self.origin is not None else {}
+        self.ws = await websockets.connect(self.srv.ws_url, open_timeout=5, **extra)
         return self
 
     async def __aexit__(self, *exc):
@@ -310,7 +318,8 @@ async def wait_sessions(srv, n, timeout=3.0):
 
 async def part_b():
     print("\n(b) malformed input while a good peer talks; --max-sessions 2")
-    srv = peer.Server(args.server, shlex.split(args.server_args) + ["--max-sessions", "2"])
+    srv = peer.Server(args.server, shlex.split(args.server_args) + ["--max-sessions", "2",
+                                                                    "--hello-timeout", "2"])
     base = await srv.stats()
     speech = peer.normalise(peer.trim_speech(peer.load_goforward_48k()))
     gap = np.zeros(int(0.5 * SR + len(speech) + 1.5 * SR))
@@ -360,6 +369,8 @@ async def part_b():
         ("offer, audio without Opus", [H("faults-pcmu")], {"type": "offer", "sdp": SDP_NO_OPUS}, ["bad-sdp"], True),
         ("binary frame", [], b"\x00\x01binary\xff", ["bad-json", "bad-message"], None),
         ("binary frame after hello", [H("faults-bin")], b'{"type":"bye"}', ["bad-json", "bad-message"], None),
+        ("offer with five audio m-lines", [H("faults-five")], {"type": "offer", "sdp": SDP_FIVE_AUDIO},
+         ["bad-sdp"], True),
     ]
     del nf
     for label, setup, msg, codes, fatal in cases:
@@ -372,6 +383,40 @@ async def part_b():
         st, ok = await wait_sessions(srv, 1)
         if not ok:
             res[-1] = (res[-1][0], res[-1][1] + f"; then /stats {st} (want 1 session)", False)
+
+    # Cross-site pages (a browser names their origin; a sandboxed frame says
+    # "null") get forbidden-origin and are closed.
+    for origin in ("http://evil.example", "null"):
+        label = f"Origin {origin}"
+        try:
+            async with Raw(srv, label, origin=origin) as c:
+                m = await c.recv()
+                ok = m is not None and m.get("code") == "forbidden-origin" and m.get("fatal") is True
+                closed = await c.closes() if ok else False
+                res.append((label, f"{m and m.get('code')}, {'closed' if closed else 'NOT closed'}",
+                            ok and closed))
+        except Exception as e:  # noqa: BLE001
+            res.append((label, f"{type(e).__name__}: {e}", False))
+    # A client that keeps sending bad messages is cut off after 20.
+    label = "21 bad messages"
+    async with Raw(srv, label) as c:
+        codes = []
+        for _ in range(21):
+            await c.send("not json")
+            m = await c.recv()
+            codes.append(m and m.get("code"))
+        closed = await c.closes()
+        ok = codes[:20] == ["bad-json"] * 20 and codes[20] == "too-many-errors" and closed
+        res.append((label, f"20 x bad-json then {codes[20]}, {'closed' if closed else 'NOT closed'}", ok))
+    # A socket that never says hello is closed after --hello-timeout (2 s here).
+    label = "no hello for 2 s"
+    async with Raw(srv, label) as c:
+        t_open = time.monotonic()
+        m = await c.recv(timeout=6.0)
+        took = time.monotonic() - t_open
+        closed = await c.closes()
+        ok = m is not None and m.get("code") == "hello-timeout" and closed and 1.5 <= took <= 4.5
+        res.append((label, f"{m and m.get('code')} after {took:.1f} s, {'closed' if closed else 'NOT closed'}", ok))
 
     # too many sessions: the good peer + a second real peer fill --max-sessions 2
     second = peer.VoicePeer(srv.ws_url, f"faults-second-{os.getpid()}",

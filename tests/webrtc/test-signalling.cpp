@@ -97,6 +97,8 @@ TEST(Signalling, ChecksIds) {
   EXPECT_TRUE(check_webrtc_id("k2v9q1x7", error));
   EXPECT_TRUE(check_webrtc_id("caller 42", error));
   EXPECT_TRUE(check_webrtc_id("séance-€", error));
+  EXPECT_FALSE(check_webrtc_id("\u00a0nbsp", error));  /* no-break space */
+  EXPECT_FALSE(check_webrtc_id("ideographic\u3000", error));
   for (const std::string &bad :
        {std::string(""), std::string("tab\there"), std::string("nl\n"), std::string(257, 'a'),
         std::string("\xff\xfe"), std::string(" lead"), std::string("trail "),

@@ -40,8 +40,13 @@ void ensure_debug_category() {
  * the main thread too, so a job sees either a live Call or nullptr. */
 struct Call::Anchor {
   Call *call = nullptr;
-  GMainContext *context = nullptr;
+  GMainContext *context = nullptr; /* owned: jobs may be posted after the Call is gone */
   std::atomic<gint64> last_media_us{0};
+
+  ~Anchor() {
+    if (context != nullptr)
+      g_main_context_unref(context);
+  }
 
   /* Runs `job` later on the main thread, if the Call still exists then. Never
    * runs it inline, even from the main thread. */
@@ -102,7 +107,9 @@ std::string event_json(const GstStructure *structure, const char *source) {
     for (char &c : key)
       if (c == '-')
         c = '_';
-    if (key == "event") {
+    if (G_VALUE_HOLDS_STRING(value) && g_value_get_string(value) == nullptr) {
+      json.null(key.c_str());
+    } else if (key == "event" && G_VALUE_HOLDS_STRING(value)) {
       json.str("event", g_value_get_string(value));
     } else if (G_VALUE_HOLDS_STRING(value)) {
       json.str(key.c_str(), g_value_get_string(value) != nullptr ? g_value_get_string(value) : "");
@@ -232,7 +239,6 @@ Call::~Call() {
       gst_object_unref(reply_);
     gst_object_unref(pipeline_);
   }
-  g_main_context_unref(anchor_->context);
   GST_INFO("session %s: call destroyed", webrtc_id_.c_str());
 }
 
@@ -505,7 +511,9 @@ bool Call::handle_offer(const std::string &sdp, SignallingError &error) {
         const auto &anchor = anchor_of(data);
         if (!failure.empty()) {
           Anchor::post(anchor, [failure](Call &call) {
-            call.fail("the offer was refused by webrtcbin: " + failure);
+            call.callbacks_.send(
+                error_message({"bad-sdp", "webrtcbin refused the offer: " + failure}, true));
+            call.fail("bad-sdp");
           });
           return;
         }
@@ -514,9 +522,10 @@ bool Call::handle_offer(const std::string &sdp, SignallingError &error) {
               [](GstPromise *promise, gpointer data) {
                 const std::string failure = promise_error(promise);
                 GstWebRTCSessionDescription *description = nullptr;
-                if (failure.empty())
-                  gst_structure_get(gst_promise_get_reply(promise), "answer",
-                                    GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, nullptr);
+                const GstStructure *reply = gst_promise_get_reply(promise);
+                if (failure.empty() && reply != nullptr)
+                  gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                                    &description, nullptr);
                 /* Freed with the job, also when the Call is gone by then. */
                 std::shared_ptr<GstWebRTCSessionDescription> answer(
                     description, [](GstWebRTCSessionDescription *d) {

@@ -52,6 +52,7 @@ int main(int argc, char **argv) {
   gint speech_pad = static_cast<gint>(config.call.speech_pad_ms);
   gint jitter = static_cast<gint>(config.call.jitter_latency_ms);
   gint media_timeout = static_cast<gint>(config.media_timeout_s);
+  gint hello_timeout = static_cast<gint>(config.hello_timeout_s);
   gboolean events_json = FALSE;
   const GOptionEntry entries[] = {
       {"address", 0, 0, G_OPTION_ARG_STRING, &address, "Address to serve on (default 127.0.0.1)",
@@ -77,6 +78,8 @@ int main(int argc, char **argv) {
        "webrtcbin's jitter buffer, in ms (default 40)", "MS"},
       {"media-timeout", 0, 0, G_OPTION_ARG_INT, &media_timeout,
        "Seconds without audio before a session is closed (default 4)", "S"},
+      {"hello-timeout", 0, 0, G_OPTION_ARG_INT, &hello_timeout,
+       "Seconds a connection may stay open without hello (default 10)", "S"},
       {"events-json", 0, 0, G_OPTION_ARG_NONE, &events_json,
        "Print every event and session change as a JSON line", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -117,6 +120,8 @@ int main(int argc, char **argv) {
     problem = "--jitter-latency-ms must be 0-10000";
   else if (media_timeout < 1)
     problem = "--media-timeout must be 1 or more";
+  else if (hello_timeout < 1)
+    problem = "--hello-timeout must be 1 or more";
   else if (config.call.handler != "echo" && config.call.handler != "command" &&
            config.call.handler != "spoken")
     problem = "--handler must be echo, command or spoken";
@@ -136,6 +141,7 @@ int main(int argc, char **argv) {
   config.call.jitter_latency_ms = static_cast<unsigned>(jitter);
   config.call.speech_pad_ms = static_cast<unsigned>(speech_pad);
   config.media_timeout_s = static_cast<unsigned>(media_timeout);
+  config.hello_timeout_s = static_cast<unsigned>(hello_timeout);
   config.events_json = events_json;
 
   if (!voicekit::load_build_tree_plugin("voicekit-server"))
@@ -180,6 +186,8 @@ int main(int argc, char **argv) {
     }
   }
   g_main_loop_unref(loop);
+  /* The pocketsphinx decoders are GStreamer pipelines: freed before deinit. */
+  config.call.transcriber.reset();
   gst_deinit();
   return status;
 }

@@ -18,6 +18,9 @@ struct Server::Connection {
   bool ended = false;
   std::unique_ptr<Call> call;
   gint64 accepted_us = 0;
+  gint64 opened_us = 0;
+  guint64 serial = 0;       /* tells a reused address from the connection a job meant */
+  unsigned soft_errors = 0; /* non-fatal errors sent so far */
   guint time_limit_source = 0;
   gulong handlers[3] = {0, 0, 0};
 };
@@ -142,6 +145,8 @@ std::string human_line(const std::string &json) {
         line += ": \"" + text("text") + "\"";
       if (!text("message").empty())
         line += ": " + text("message");
+      if (!text("error").empty())
+        line += ": " + text("error");
     } else if (type == "session") {
       line = "session " + id + ": " + text("state");
       if (!text("peer").empty())
@@ -153,7 +158,17 @@ std::string human_line(const std::string &json) {
     }
   }
   g_object_unref(parser);
-  return line;
+  /* What clients chose (ids, origins, SDP in reasons) must not drive the
+   * terminal: control characters are shown as '?'. */
+  std::string shown;
+  for (const gchar *p = line.c_str(); *p != '\0'; p = g_utf8_next_char(p)) {
+    const gunichar c = g_utf8_get_char(p);
+    if (g_unichar_iscntrl(c) || g_unichar_type(c) == G_UNICODE_FORMAT)
+      shown += '?';
+    else
+      shown.append(p, static_cast<std::size_t>(g_utf8_next_char(p) - p));
+  }
+  return shown;
 }
 
 } // namespace
@@ -228,6 +243,8 @@ void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *
   auto owned = std::make_unique<Connection>();
   Connection *connection = owned.get();
   connection->socket = SOUP_WEBSOCKET_CONNECTION(g_object_ref(socket));
+  connection->serial = self->next_serial_++;
+  connection->opened_us = g_get_monotonic_time();
   if (GSocketAddress *remote = soup_server_message_get_remote_address(message)) {
     gchar *text = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote));
     connection->peer = text;
@@ -248,10 +265,8 @@ void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *
       G_CALLBACK(+[](SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer data) {
         auto *link = static_cast<Link *>(data);
         if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-          link->server->send(*link->connection,
-                             error_message({"bad-message", "messages are JSON text frames, "
-                                                           "not binary ones"},
-                                           false));
+          link->server->soft_error(
+              *link->connection, {"bad-message", "messages are JSON text frames, not binary ones"});
           return;
         }
         gsize size = 0;
@@ -287,16 +302,40 @@ void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *
       closure_data(), free_link, GConnectFlags(0));
 
   /* A page of another site must not open sessions here: when the browser
-   * names an origin, it has to be this server. */
+   * names an origin (a sandboxed frame names "null"), it has to be this
+   * server. Programs that send no Origin (aiortc, scripts) are not browsers. */
   SoupMessageHeaders *headers = soup_server_message_get_request_headers(message);
   const char *origin = soup_message_headers_get_one(headers, "Origin");
   const char *host = soup_message_headers_get_one(headers, "Host");
-  if (origin != nullptr && host != nullptr && g_strcmp0(origin, "null") != 0 &&
-      std::string(origin) != std::string("http://") + host &&
-      std::string(origin) != std::string("https://") + host) {
-    self->refuse(*connection, {"protocol", std::string("connections from the origin ") + origin +
-                                               " are not accepted"});
+  if (origin != nullptr &&
+      (host == nullptr || (std::string(origin) != std::string("http://") + host &&
+                           std::string(origin) != std::string("https://") + host))) {
+    self->refuse(*connection,
+                 {"forbidden-origin", "pages from another origin cannot open sessions here"});
+    return;
   }
+  /* Sockets that never say hello are closed by tick(); this bounds how many
+   * can wait at once. */
+  if (self->connections_.size() > self->max_connections()) {
+    self->refuse(*connection, {"too-many-connections",
+                               "the server has too many open connections: try again later"});
+  }
+}
+
+std::size_t Server::max_connections() const {
+  return 4 * static_cast<std::size_t>(config_.max_sessions) + 16;
+}
+
+/* A non-fatal error; a client that keeps making them is cut off (each costs
+ * an answer the client may never read). */
+void Server::soft_error(Connection &connection, const SignallingError &error) {
+  if (++connection.soft_errors > kMaxSoftErrors) {
+    refuse(connection,
+           {"too-many-errors", "more than " + std::to_string(kMaxSoftErrors) +
+                                   " bad messages: closing; the last was: " + error.message});
+    return;
+  }
+  send(connection, error_message(error, false));
 }
 
 void Server::send(Connection &connection, const std::string &json) {
@@ -325,25 +364,25 @@ void Server::on_text(Connection &connection, const std::string &text) {
   ClientMessage message;
   SignallingError error;
   if (!parse_client_message(text, message, error)) {
-    send(connection, error_message(error, false));
+    soft_error(connection, error);
     return;
   }
   switch (message.kind) {
   case MessageKind::Hello:
     if (connection.accepted) {
-      send(connection, error_message({"protocol", "hello was already sent"}, false));
+      soft_error(connection, {"protocol", "hello was already sent"});
       return;
     }
     on_hello(connection, message.webrtc_id);
     return;
   case MessageKind::Offer: {
     if (!connection.accepted) {
-      send(connection, error_message({"protocol", "send hello before the offer"}, false));
+      soft_error(connection, {"protocol", "send hello before the offer"});
       return;
     }
     if (!connection.call->handle_offer(message.sdp, error)) {
       if (error.code == "protocol")
-        send(connection, error_message(error, false));
+        soft_error(connection, error);
       else
         refuse(connection, error);
     }
@@ -351,7 +390,7 @@ void Server::on_text(Connection &connection, const std::string &text) {
   }
   case MessageKind::Candidate:
     if (!connection.accepted) {
-      send(connection, error_message({"protocol", "send hello before candidates"}, false));
+      soft_error(connection, {"protocol", "send hello before candidates"});
       return;
     }
     connection.call->add_remote_candidate(message.mline_index, message.candidate);
@@ -399,22 +438,27 @@ void Server::on_hello(Connection &connection, const std::string &id) {
     send(*target, json);
     log_line(json);
   };
-  callbacks.failed = [this, target](const std::string &reason) {
-    /* Not from inside the Call: end the session from the main loop. */
+  const guint64 serial = connection.serial;
+  callbacks.failed = [this, target, serial](const std::string &reason) {
+    /* Not from inside the Call: end the session from the main loop, if the
+     * connection is still there (not another one at the same address). */
     struct Job {
       Server *server;
       Connection *connection;
+      guint64 serial;
       std::string reason;
     };
     g_idle_add_full(
         G_PRIORITY_DEFAULT,
         [](gpointer data) -> gboolean {
           auto *job = static_cast<Job *>(data);
-          if (job->server->connections_.count(job->connection) != 0)
+          auto found = job->server->connections_.find(job->connection);
+          if (found != job->server->connections_.end() && found->second->serial == job->serial)
             job->server->end_session(*job->connection, job->reason, true);
           return G_SOURCE_REMOVE;
         },
-        new Job{this, target, reason}, [](gpointer data) { delete static_cast<Job *>(data); });
+        new Job{this, target, serial, reason},
+        [](gpointer data) { delete static_cast<Job *>(data); });
   };
   std::string build_error;
   connection.call = Call::create(config_.call, id, std::move(callbacks), build_error);
@@ -497,8 +541,12 @@ void Server::on_closed(Connection *connection) {
 void Server::tick() {
   const gint64 now = g_get_monotonic_time();
   std::vector<std::pair<Connection *, const char *>> expired;
+  std::vector<Connection *> silent;
   for (auto &entry : connections_) {
     Connection &connection = *entry.second;
+    if (!connection.ended && !connection.accepted &&
+        now - connection.opened_us > static_cast<gint64>(config_.hello_timeout_s) * G_USEC_PER_SEC)
+      silent.push_back(&connection);
     if (connection.ended || !connection.accepted || !connection.call)
       continue;
     const gint64 last = connection.call->last_media_us();
@@ -510,6 +558,9 @@ void Server::tick() {
   }
   for (auto &item : expired)
     end_session(*item.first, item.second, true);
+  for (Connection *connection : silent)
+    refuse(*connection,
+           {"hello-timeout", "no hello within " + std::to_string(config_.hello_timeout_s) + " s"});
 }
 
 void Server::shutdown() {

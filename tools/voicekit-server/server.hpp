@@ -20,6 +20,7 @@ struct ServerConfig {
   unsigned time_limit_s = 0;       /* 0: none */
   unsigned media_timeout_s = 4;    /* connected session without audio */
   unsigned connect_timeout_s = 15; /* hello to first audio */
+  unsigned hello_timeout_s = 10;   /* socket open without hello */
   bool events_json = false;
   CallConfig call;
 };
@@ -50,6 +51,8 @@ private:
   void on_text(Connection &connection, const std::string &text);
   void on_hello(Connection &connection, const std::string &id);
   void send(Connection &connection, const std::string &json);
+  void soft_error(Connection &connection, const SignallingError &error);
+  std::size_t max_connections() const;
   void refuse(Connection &connection, const SignallingError &error,
               const std::string &asked_id = std::string());
   void end_session(Connection &connection, const std::string &reason, bool say_bye);
@@ -58,7 +61,11 @@ private:
   void log_line(const std::string &json);
   std::string stats_json() const;
 
+  /* Non-fatal errors a connection may cause before it is closed. */
+  static constexpr unsigned kMaxSoftErrors = 20;
+
   ServerConfig config_;
+  guint64 next_serial_ = 1;
   SoupServer *soup_ = nullptr;
   unsigned bound_port_ = 0;
   guint tick_source_ = 0;

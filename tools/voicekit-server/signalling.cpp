@@ -50,6 +50,60 @@ void restore_nuls(std::string &value) {
     value.replace(at, kNulStandInUtf8.size(), 1, '\0');
 }
 
+/* json_to_string(), made to always give JSON. json-glib 1.6 (Debian 12)
+ * writes a double as "%.17g" and appends ".0" when that has no '.': 1e20
+ * comes out as "1e+20.0" and an overflowing 1e400 as "inf.0"; and it reads a
+ * lone surrogate escape ("\ud83d") into bytes that are not UTF-8 and writes
+ * them back raw. Neither is JSON, so a client report holding one was dropped
+ * whole by merge() or logged as invalid JSON (found by
+ * tests/fuzz/fuzz-signalling.cpp). The text is repaired: outside strings the
+ * ".0" after an exponent goes and an infinity or NaN becomes null; invalid
+ * UTF-8 (only ever inside strings) becomes U+FFFD. */
+std::string to_json_text(JsonNode *node) {
+  gchar *generated = json_to_string(node, FALSE);
+  const std::string_view in(generated);
+  std::string out;
+  out.reserve(in.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < in.size();) {
+    const char c = in[i];
+    if (in_string || c == '"') {
+      out += c;
+      ++i;
+      if (in_string && c == '\\' && i < in.size())
+        out += in[i++];
+      else if (c == '"')
+        in_string = !in_string;
+      continue;
+    }
+    if (c != '-' && c != 'i' && c != 'n' && !std::isdigit(static_cast<unsigned char>(c))) {
+      out += c;
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < in.size() && (std::isalnum(static_cast<unsigned char>(in[end])) ||
+                               in[end] == '.' || in[end] == '+' || in[end] == '-'))
+      ++end;
+    std::string_view token = in.substr(i, end - i);
+    if (token != "null" && (token.find("inf") != std::string_view::npos ||
+                            token.find("nan") != std::string_view::npos))
+      token = "null";
+    else if (token.size() > 2 && token.find_first_of("eE") != std::string_view::npos &&
+             token.substr(token.size() - 2) == ".0")
+      token.remove_suffix(2);
+    out += token;
+    i = end;
+  }
+  g_free(generated);
+  if (!g_utf8_validate(out.data(), static_cast<gssize>(out.size()), nullptr)) {
+    gchar *valid = g_utf8_make_valid(out.data(), static_cast<gssize>(out.size()));
+    out = valid;
+    g_free(valid);
+  }
+  return out;
+}
+
 /* A string member, or false with bad-message naming it. */
 bool string_member(JsonObject *object, const char *type, const char *key, std::string &out,
                    SignallingError &error, bool had_nul) {
@@ -130,9 +184,7 @@ bool parse_client_message(std::string_view text, ClientMessage &out, SignallingE
       if (g_strcmp0(key, "type") != 0)
         json_object_set_member(copy, key, json_node_copy(member));
     JsonNode *node = json_node_init_object(json_node_alloc(), copy);
-    gchar *report = json_to_string(node, FALSE);
-    out.report = report;
-    g_free(report);
+    out.report = to_json_text(node);
     json_node_unref(node);
     json_object_unref(copy);
   } else if (type == "bye") {
@@ -160,8 +212,12 @@ bool check_webrtc_id(std::string_view id, SignallingError &error) {
     g_error_free(reason);
     return fail(error, "invalid-id", message);
   }
-  if (std::isspace(static_cast<unsigned char>(copy.front())) ||
-      std::isspace(static_cast<unsigned char>(copy.back())))
+  const gunichar first = g_utf8_get_char(copy.c_str());
+  const gunichar last =
+      g_utf8_get_char(g_utf8_find_prev_char(copy.c_str(), copy.c_str() + copy.size()));
+  if (g_unichar_isspace(first) || g_unichar_isspace(last) ||
+      g_unichar_type(first) == G_UNICODE_SPACE_SEPARATOR ||
+      g_unichar_type(last) == G_UNICODE_SPACE_SEPARATOR)
     return fail(error, "invalid-id", "webrtc_id starts or ends with white space");
   return true;
 }
@@ -217,6 +273,22 @@ bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &e
       return fail(error, "bad-sdp",
                   "the offer has a line that is not \"<letter>=<value>\": \"" +
                       std::string(line.substr(0, 40)) + "\"");
+  /* webrtcbin makes a transport (sockets, threads) per m-line that is not
+   * bundled: one offer must not cost more than a voice session needs. */
+  unsigned medias = 0;
+  unsigned audios = 0;
+  for (std::string_view line : lines)
+    if (starts_with(line, "m=")) {
+      ++medias;
+      audios += starts_with(line, "m=audio ");
+    }
+  if (medias > kMaxOfferMedia)
+    return fail(error, "bad-sdp",
+                "the offer has " + std::to_string(medias) + " m-lines; at most " +
+                    std::to_string(kMaxOfferMedia) + " are accepted (one audio)");
+  if (audios > 1)
+    return fail(error, "bad-sdp",
+                "the offer has " + std::to_string(audios) + " audio m-lines; one is accepted");
   int mline = -1;
   bool in_audio = false;
   bool saw_audio = false;
@@ -303,9 +375,7 @@ JsonWriter &JsonWriter::merge(std::string_view object_json) {
 
 std::string JsonWriter::text() const {
   JsonNode *node = json_node_init_object(json_node_alloc(), impl_->object);
-  gchar *text = json_to_string(node, FALSE);
-  std::string result = text;
-  g_free(text);
+  std::string result = to_json_text(node);
   json_node_unref(node);
   return result;
 }

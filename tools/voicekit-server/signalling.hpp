@@ -28,7 +28,9 @@ struct SignallingError {
 };
 
 /* Largest text frame the server reads; longer frames are refused by the
- * WebSocket layer before they reach the parser. */
+ * WebSocket layer (libsoup's max-incoming-payload-size) before they reach the
+ * parser. libsoup 3.2 (Debian 12) does not bound a message sent in many
+ * fragments: the parser refuses it, but only after it was buffered. */
 constexpr std::size_t kMaxMessageBytes = 64 * 1024;
 
 /* Parses one text frame. On failure returns false and fills `error` with
@@ -42,13 +44,18 @@ bool parse_client_message(std::string_view text, ClientMessage &out, SignallingE
  * either end. */
 bool check_webrtc_id(std::string_view id, SignallingError &error);
 
-/* The first audio m-line of an SDP offer and its Opus payload type. */
+/* Most m-lines an offer may have (of them, one audio): each unbundled one
+ * costs webrtcbin a transport of its own. */
+constexpr unsigned kMaxOfferMedia = 3;
+
+/* The audio m-line of an SDP offer and its Opus payload type. */
 struct OfferAudio {
   unsigned mline_index = 0;
   unsigned opus_payload = 0;
 };
-/* Checks that `sdp` is an SDP session with an audio m-line offering
- * opus/48000/2; fills `audio`, or `error` (bad-sdp) with the reason. */
+/* Checks that `sdp` is an SDP session with one audio m-line offering
+ * opus/48000, at most kMaxOfferMedia m-lines in all, and no NUL; fills
+ * `audio`, or `error` (bad-sdp) with the reason. */
 bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error);
 
 /* Builds one JSON object, field by field, and writes it compactly. */
