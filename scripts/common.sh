@@ -23,6 +23,7 @@ VOICEKIT_PACKAGES=(
   libsoup-3.0-dev libjson-glib-dev libgstreamer-plugins-bad1.0-dev libnice-dev gstreamer1.0-nice
   gstreamer1.0-pocketsphinx pocketsphinx-en-us espeak-ng
   iproute2 util-linux chromium python3-aiortc python3-websockets python3-numpy
+  python3-matplotlib
 )
 
 # Installs the packages named (default: VOICEKIT_PACKAGES) that are missing.

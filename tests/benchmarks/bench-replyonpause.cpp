@@ -38,8 +38,13 @@
  * a reply-start and, in the memory runs, a reply-end), 2 on bad arguments;
  * the targets are reported, not enforced (figures depend on the machine).
  *
+ * pausedetect runs `--engine` (builtin, silero or auto, the default: silero
+ * when its model file is there); each table names the engine in use.
+ * The soak of docs/load.md: --no-live --memory-utterances 10000, per engine.
+ *
  * Usage: bench-replyonpause [--utterances N] [--live-utterances N]
  *                           [--live-sessions S] [--memory-utterances N] [--no-live]
+ *                           [--engine builtin|silero|auto]
  */
 #include <gst/gst.h>
 #include <gst/voicekit/voicekit.h>
@@ -85,7 +90,10 @@ struct Options {
   int live_sessions = 4;        /* live pipelines at once */
   int memory_utterances = 1000; /* per memory run */
   bool live = true;
+  std::string engine = "auto";
 };
+
+std::string engine_option = "auto"; /* pausedetect's `engine` in every run */
 
 /* One turn: `gap_s` of silence, then the speech; dithered; 20 ms buffers
  * with PTS from 0 (shifted per turn when pushed). */
@@ -149,6 +157,7 @@ struct Run {
   GstElement *pipeline = nullptr;
   GstElement *src = nullptr;
   GstElement *reply = nullptr;
+  GstElement *detect = nullptr;
   const std::vector<GstBuffer *> *turn = nullptr;
   int turns = 0;
   int tail_buffers = 0; /* silence after the last turn: one gap */
@@ -299,9 +308,10 @@ std::unique_ptr<Run> make_run(const std::vector<GstBuffer *> &turn, double gap_s
   run->tail_buffers = static_cast<int>(gap_s * GST_SECOND / kSpan);
   gchar *description = g_strdup_printf(
       "appsrc name=src format=time is-live=%s max-bytes=%u block=false caps=%s ! "
-      "sessiontag webrtc-id=%s ! pausedetect ! replyonpause name=reply handler=%s ! "
-      "fakesink sync=false",
-      live ? "true" : "false", live ? 0u : 64000u, kCaps, webrtc_id, handler);
+      "sessiontag webrtc-id=%s ! pausedetect name=detect engine=%s ! replyonpause name=reply "
+      "handler=%s ! fakesink sync=false",
+      live ? "true" : "false", live ? 0u : 64000u, kCaps, webrtc_id, engine_option.c_str(),
+      handler);
   GError *error = nullptr;
   run->pipeline = gst_parse_launch(description, &error);
   g_free(description);
@@ -311,6 +321,7 @@ std::unique_ptr<Run> make_run(const std::vector<GstBuffer *> &turn, double gap_s
   }
   run->src = gst_bin_get_by_name(GST_BIN(run->pipeline), "src");
   run->reply = gst_bin_get_by_name(GST_BIN(run->pipeline), "reply");
+  run->detect = gst_bin_get_by_name(GST_BIN(run->pipeline), "detect");
   if (std::strcmp(handler, "signals") == 0)
     g_signal_connect(run->reply, "utterance", G_CALLBACK(on_utterance), nullptr);
   GstPad *sink = gst_element_get_static_pad(run->reply, "sink");
@@ -348,10 +359,20 @@ bool wait_eos(Run &run, double timeout_s) {
   return ok;
 }
 
+/* pausedetect's `engine-in-use` (set from PAUSED on). */
+std::string engine_in_use(Run &run) {
+  gchar *engine = nullptr;
+  g_object_get(run.detect, "engine-in-use", &engine, nullptr);
+  std::string out = engine != nullptr ? engine : "?";
+  g_free(engine);
+  return out;
+}
+
 void free_run(Run &run) {
   gst_element_set_state(run.pipeline, GST_STATE_NULL);
   gst_object_unref(run.src);
   gst_object_unref(run.reply);
+  gst_object_unref(run.detect);
   gst_object_unref(run.pipeline);
 }
 
@@ -478,19 +499,31 @@ bool memory(const Options &options, const char *handler) {
   const std::vector<GstBuffer *> turn = turn_buffers(kMemoryGap);
   auto run = make_run(turn, kMemoryGap, options.memory_utterances, false, handler, "bench-memory");
   run->sample_memory = true;
+  /* The run's own records, sized and written now: growing them later would
+   * count as the element's growth (10,000 latencies are 2 x 80 KB). */
+  const std::size_t n = static_cast<std::size_t>(options.memory_utterances);
+  auto presize = [](auto &records, std::size_t size) {
+    records.resize(size);
+    records.clear(); /* keeps the capacity, its pages touched */
+  };
+  presize(run->message_latency_ms, n + 1);
+  presize(run->probe_latency_ms, n + 1);
+  presize(run->rss, n / kRssEvery + 1);
+  presize(run->heap, n / kRssEvery + 1);
   const long rss_before = vm_rss_kib();
   const auto start = Clock::now();
   gst_element_set_state(run->pipeline, GST_STATE_PLAYING);
   const bool eos = wait_eos(*run, 1200);
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const std::string engine = engine_in_use(*run);
   free_run(*run);
   for (GstBuffer *buffer : turn)
     gst_buffer_unref(buffer);
   const bool ok = eos && check_replies(handler, *run, options.memory_utterances, true);
 
-  std::printf("\n### memory, handler=%s: %d utterances in one session (3.2 s silence + 2.6 s "
-              "speech each, not live, %.2f s wall)\n\n",
-              handler, options.memory_utterances, wall);
+  std::printf("\n### memory, handler=%s, engine %s: %d utterances in one session (3.2 s "
+              "silence + 2.6 s speech each, not live, %.2f s wall)\n\n",
+              handler, engine.c_str(), options.memory_utterances, wall);
   std::printf("VmRSS before PLAYING: %ld KiB\n\n| utterances | VmRSS (KiB) | malloc heap in use "
               "(KiB) |\n| ---: | ---: | ---: |\n",
               rss_before);
@@ -509,12 +542,13 @@ bool memory(const Options &options, const char *handler) {
     heap_last = run->heap[i].second;
   }
   if (at_warmup >= 0) {
-    std::printf("\nhandler=%s: VmRSS growth after warm-up (utterance %d -> %d): %+ld KiB "
-                "(highest sample after warm-up %+ld KiB); malloc heap in use %+.0f KiB; target "
-                "<= %.0f KiB: %s\n",
-                handler, kWarmup, run->rss.back().first, last - at_warmup, high - at_warmup,
-                heap_last - heap_warmup, kTargetGrowthKiB,
-                static_cast<double>(last - at_warmup) <= kTargetGrowthKiB ? "met" : "NOT met");
+    std::printf(
+        "\nhandler=%s, engine %s: VmRSS growth after warm-up (utterance %d -> %d): %+ld KiB "
+        "(highest sample after warm-up %+ld KiB); malloc heap in use %+.0f KiB; target "
+        "<= %.0f KiB: %s\n",
+        handler, engine.c_str(), kWarmup, run->rss.back().first, last - at_warmup, high - at_warmup,
+        heap_last - heap_warmup, kTargetGrowthKiB,
+        static_cast<double>(last - at_warmup) <= kTargetGrowthKiB ? "met" : "NOT met");
   }
   return ok;
 }
@@ -542,11 +576,14 @@ int main(int argc, char **argv) {
       ok = number(&options.memory_utterances);
     else if (std::strcmp(argv[i], "--no-live") == 0)
       options.live = false;
-    else
+    else if (std::strcmp(argv[i], "--engine") == 0 && i + 1 < argc) {
+      options.engine = argv[++i];
+      ok = options.engine == "builtin" || options.engine == "silero" || options.engine == "auto";
+    } else
       ok = false;
     if (!ok) {
       std::printf("usage: %s [--utterances N] [--live-utterances N] [--live-sessions S] "
-                  "[--memory-utterances N] [--no-live]\n",
+                  "[--memory-utterances N] [--no-live] [--engine builtin|silero|auto]\n",
                   argv[0]);
       return std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0 ? 0 : 2;
     }
@@ -570,7 +607,9 @@ int main(int argc, char **argv) {
               std::thread::hardware_concurrency());
   g_free(version);
 
+  engine_option = options.engine;
   bool ok = true;
+  std::printf("pausedetect engine=%s\n\n", options.engine.c_str());
   std::printf("### latency, handler=echo (ms; target <= %.0f ms)\n\n| pipeline | measure | "
               "replies | median | p95 | max |\n| --- | --- | ---: | ---: | ---: | ---: |\n",
               kTargetLatencyMs);
