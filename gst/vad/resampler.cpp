@@ -118,6 +118,11 @@ float Resampler::dot(const float *x, const float *h) const {
 
 std::size_t Resampler::process(const float *in, std::size_t count, float *out) {
   count = std::min(count, max_chunk_);
+  /* Nothing new: every output the history allows was produced by the last
+   * call. Returning here also keeps a null `in` (an empty chunk) away from
+   * memcpy(), where it is undefined even for 0 bytes. */
+  if (count == 0)
+    return 0;
   if (from_ == to_) {
     std::memcpy(out, in, count * sizeof(float));
     return count;
