@@ -162,7 +162,34 @@ gboolean gst_session_context_is_equal(const GstSessionContext *a, const GstSessi
     return FALSE;
   if (a->fields == nullptr || b->fields == nullptr)
     return a->fields == b->fields;
-  return gst_structure_is_equal(a->fields, b->fields);
+  /* Field by field through each value's serialisation, not
+   * gst_structure_is_equal(): that one raises a CRITICAL (and answers FALSE)
+   * on values GStreamer cannot compare, such as a list mixing types
+   * ("l={1,abc}", which a fields string can hold) or a boxed value without a
+   * compare function. Values that do not serialise are equal only when they
+   * are the same pointer. Field order does not matter. */
+  if (g_strcmp0(gst_structure_get_name(a->fields), gst_structure_get_name(b->fields)) != 0 ||
+      gst_structure_n_fields(a->fields) != gst_structure_n_fields(b->fields))
+    return FALSE;
+  return gst_structure_foreach(
+      a->fields,
+      [](GQuark field, const GValue *value_a, gpointer data) -> gboolean {
+        const GValue *value_b =
+            gst_structure_id_get_value(static_cast<const GstStructure *>(data), field);
+        if (value_b == nullptr || G_VALUE_TYPE(value_a) != G_VALUE_TYPE(value_b))
+          return FALSE;
+        gchar *text_a = gst_value_serialize(value_a);
+        gchar *text_b = gst_value_serialize(value_b);
+        const gboolean equal =
+            text_a != nullptr && text_b != nullptr
+                ? g_strcmp0(text_a, text_b) == 0
+                : text_a == nullptr && text_b == nullptr &&
+                      g_value_peek_pointer(value_a) == g_value_peek_pointer(value_b);
+        g_free(text_a);
+        g_free(text_b);
+        return equal;
+      },
+      b->fields);
 }
 
 /* ---- current context ------------------------------------------------------ */

@@ -118,6 +118,29 @@ TEST(SessionContext, EqualityComparesEverything) {
   EXPECT_TRUE(gst_session_context_is_equal(nullptr, nullptr));
 }
 
+/* Fields GStreamer cannot compare (a list mixing types) compare without a
+ * CRITICAL; field order does not matter; values and names do. */
+TEST(SessionContext, EqualityOfAwkwardFields) {
+  g_log_set_always_fatal(static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING));
+  auto context = [](const char *text) {
+    GstStructure *fields = gst_structure_from_string(text, nullptr);
+    EXPECT_NE(fields, nullptr) << text;
+    ContextPtr made(gst_session_context_new_full("x", fields, 10));
+    gst_structure_free(fields);
+    return made;
+  };
+  EXPECT_TRUE(gst_session_context_is_equal(context("s, l={1,abc,3}").get(),
+                                           context("s, l={1,abc,3}").get()));
+  EXPECT_FALSE(gst_session_context_is_equal(context("s, l={1,abc,3}").get(),
+                                            context("s, l={1,abd,3}").get()));
+  EXPECT_TRUE(
+      gst_session_context_is_equal(context("s, a=1, b=two").get(), context("s, b=two, a=1").get()));
+  EXPECT_FALSE(gst_session_context_is_equal(context("s, a=1").get(), context("t, a=1").get()));
+  EXPECT_FALSE(
+      gst_session_context_is_equal(context("s, a=1").get(), context("s, a=(string)1").get()));
+  EXPECT_FALSE(gst_session_context_is_equal(context("s, a=1").get(), context("s, a=1, b=2").get()));
+}
+
 TEST(SessionContext, BoxedCopyIsAReference) {
   ContextPtr context = make_context("boxed");
   gpointer copy = g_boxed_copy(GST_TYPE_SESSION_CONTEXT, context.get());
