@@ -202,6 +202,15 @@ def run_test(name, coro_fn, watchdog_s=170.0):
             except Exception:  # noqa: BLE001
                 pass
             _say(f"\n{name}: FAIL: unexpected {type(e).__name__}: {e}")
+        if code == 0:
+            # A passing test also needs a server that shut down cleanly: exit
+            # status 0 on SIGTERM (within 3 s), no GLib/GStreamer CRITICAL or
+            # sanitizer report in its stderr.
+            for srv in list(Server.instances):
+                problem = srv.shutdown_problem()
+                if problem:
+                    _say(f"\n{name}: FAIL: {problem}")
+                    code = 1
         for s in list(Server.instances):
             if code != 0:
                 s.dump_log_tail()
@@ -331,6 +340,23 @@ class Server:
             _children.remove(self.proc)
         self.thread.join(2)
         return self.proc.returncode
+
+    def shutdown_problem(self):
+        """Stops the server (if running) and says what went wrong at its end."""
+        rc = self.stop()
+        if rc != 0:
+            return f"the server exited with status {rc} (SIGTERM, then SIGKILL after 3 s)"
+        try:
+            with open(self.log.name, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return None
+        for marker in ("-CRITICAL **", "ERROR: AddressSanitizer", "runtime error:",
+                       "ERROR: LeakSanitizer"):
+            if marker in text:
+                line = next(l for l in text.splitlines() if marker in l)
+                return f"the server's stderr has {marker!r}: {line[:200]}"
+        return None
 
     def dump_log_tail(self, n=40):
         try:
