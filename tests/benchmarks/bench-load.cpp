@@ -189,16 +189,7 @@ std::string default_model() {
 
 /* One turn (3.5 s silence, then the speech), dithered, in 20 ms buffers. */
 std::vector<GstBuffer *> turn_buffers() {
-  const std::vector<gint16> speech = voicekit::testing::load_raw_s16("goforward.raw");
-  std::vector<gint16> turn(static_cast<std::size_t>(kGapSeconds * kRate), 0);
-  turn.insert(turn.end(), speech.begin(), speech.end());
-  turn.resize((turn.size() + kSpanFrames - 1) / kSpanFrames * kSpanFrames, 0);
-  guint32 random = 12345;
-  for (gint16 &sample : turn) {
-    random = random * 1664525u + 1013904223u;
-    const int dither = (random >> 31) != 0 ? 1 : -1;
-    sample = static_cast<gint16>(std::clamp(sample + dither, -32768, 32767));
-  }
+  const std::vector<gint16> turn = voicekit::testing::dithered_turn(kGapSeconds, kSpanFrames);
   std::vector<GstBuffer *> buffers;
   for (std::size_t done = 0; done < turn.size(); done += kSpanFrames)
     buffers.push_back(gst_buffer_new_memdup(turn.data() + done, kSpanBytes));

@@ -98,16 +98,7 @@ std::string engine_option = "auto"; /* pausedetect's `engine` in every run */
 /* One turn: `gap_s` of silence, then the speech; dithered; 20 ms buffers
  * with PTS from 0 (shifted per turn when pushed). */
 std::vector<GstBuffer *> turn_buffers(double gap_s) {
-  const std::vector<gint16> speech = voicekit::testing::load_raw_s16("goforward.raw");
-  std::vector<gint16> turn(static_cast<std::size_t>(gap_s * kRate), 0);
-  turn.insert(turn.end(), speech.begin(), speech.end());
-  turn.resize((turn.size() + kSpanFrames - 1) / kSpanFrames * kSpanFrames, 0);
-  guint32 random = 12345;
-  for (gint16 &sample : turn) {
-    random = random * 1664525u + 1013904223u;
-    const int dither = (random >> 31) != 0 ? 1 : -1;
-    sample = static_cast<gint16>(std::clamp(sample + dither, -32768, 32767));
-  }
+  const std::vector<gint16> turn = voicekit::testing::dithered_turn(gap_s, kSpanFrames);
   std::vector<GstBuffer *> buffers;
   for (std::size_t done = 0; done < turn.size(); done += kSpanFrames) {
     GstBuffer *buffer = gst_buffer_new_memdup(turn.data() + done, kSpanFrames * sizeof(gint16));

@@ -3,6 +3,7 @@
 #ifndef VOICEKIT_TESTS_SPEECH_HPP
 #define VOICEKIT_TESTS_SPEECH_HPP
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -64,6 +65,23 @@ inline std::vector<std::int16_t> two_turns(int rate, double gap_s = 1.5) {
   }
   out.insert(out.end(), silence.begin(), silence.end());
   return out;
+}
+
+/* One turn for the benchmarks: `gap_s` of silence, then the speech, at
+ * 16 kHz, with a +-1 LSB dither (so no frame is digital silence, which the
+ * built-in engine skips), padded with silence to whole `span` frames. */
+inline std::vector<std::int16_t> dithered_turn(double gap_s, std::size_t span) {
+  const std::vector<std::int16_t> speech = load_raw_s16("goforward.raw");
+  std::vector<std::int16_t> turn(static_cast<std::size_t>(gap_s * 16000), 0);
+  turn.insert(turn.end(), speech.begin(), speech.end());
+  turn.resize((turn.size() + span - 1) / span * span, 0);
+  std::uint32_t random = 12345;
+  for (std::int16_t &sample : turn) {
+    random = random * 1664525u + 1013904223u;
+    const int dither = (random >> 31) != 0 ? 1 : -1;
+    sample = static_cast<std::int16_t>(std::clamp(sample + dither, -32768, 32767));
+  }
+  return turn;
 }
 
 } // namespace voicekit::testing

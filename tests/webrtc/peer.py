@@ -233,6 +233,39 @@ def run_test(name, coro_fn, watchdog_s=170.0):
         os._exit(code)
 
 
+# --- the server process, seen through /proc -----------------------------------
+def thread_names(pid):
+    """{thread name: count} of a process (its /proc/PID/task/*/comm)."""
+    out = {}
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    name = f.read().strip()
+            except OSError:
+                continue
+            out[name] = out.get(name, 0) + 1
+    except OSError:
+        pass
+    return out
+
+
+def fd_targets(pid):
+    """{what a descriptor points at (socket, pipe, file): count} of a process."""
+    out = {}
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                t = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            t = t.split("[")[0] if ":[" in t else t
+            out[t] = out.get(t, 0) + 1
+    except OSError:
+        pass
+    return out
+
+
 # --- the server ------------------------------------------------------------
 class Server:
     instances = []

@@ -65,7 +65,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer  # noqa: E402
-from peer import SR  # noqa: E402
+from peer import SR, thread_names  # noqa: E402
 from aiortc import RTCConfiguration, RTCPeerConnection  # noqa: E402
 
 # `--good-peer WS_URL ID N MIN_SILENCE_S`: the good peer, run by the test in a
@@ -261,21 +261,6 @@ def rss_kib(pid):
     except OSError:
         pass
     return -1
-
-
-def thread_names(pid):
-    out = {}
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                    n = f.read().strip()
-            except OSError:
-                continue
-            out[n] = out.get(n, 0) + 1
-    except OSError:
-        pass
-    return out
 
 
 async def quiet_stats(srv, n=5, period=0.1):

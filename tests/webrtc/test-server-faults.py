@@ -30,7 +30,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer  # noqa: E402
-from peer import SR, fail  # noqa: E402
+from peer import SR, fail, fd_targets, thread_names  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("server")
@@ -39,36 +39,6 @@ ap.add_argument("--ncc-min", type=float, default=0.5)
 args, _extra = ap.parse_known_args()  # unknown options go to the server
 args.server_args = " ".join([args.server_args] + [shlex.quote(a) for a in _extra]).strip()
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def thread_names(pid):
-    out = {}
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                    name = f.read().strip()
-            except OSError:
-                continue
-            out[name] = out.get(name, 0) + 1
-    except OSError:
-        pass
-    return out
-
-
-def fd_targets(pid):
-    out = {}
-    try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                t = os.readlink(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            t = t.split("[")[0] if ":[" in t else t
-            out[t] = out.get(t, 0) + 1
-    except OSError:
-        pass
-    return out
 
 
 def diff_counts(a, b):
