@@ -233,6 +233,38 @@ def run_test(name, coro_fn, watchdog_s=170.0):
         os._exit(code)
 
 
+# --- the server's stderr ----------------------------------------------------
+# A race inside GStreamer 1.22 itself, seen once in about twenty chaos runs
+# (under ASan): an element of webrtcbin's RTP session with several sink pads
+# makes an RTCP stream-start before it has an upstream stream id, so
+# gst_pad_create_stream_id() refuses (numsinkpads > 1) and the two calls after it
+# get NULL. Not our code (no element of ours makes stream ids that way); the
+# session goes on. These three lines, in that order, are not counted; any other
+# CRITICAL is.
+KNOWN_GST_RACE = (
+    "gst_pad_create_stream_id_internal: assertion 'parent->numsinkpads <= 1' failed",
+    "gst_event_new_stream_start: assertion 'stream_id != NULL' failed",
+    "gst_pad_push_event: assertion 'GST_IS_EVENT (event)' failed",
+)
+
+
+def unexplained_criticals(lines):
+    """The CRITICAL lines of a log, but for the known GStreamer race above."""
+    crit = [x for x in lines if "CRITICAL" in x]
+    out = []
+    i = 0
+    while i < len(crit):
+        if KNOWN_GST_RACE[0] in crit[i]:
+            i += 1
+            for follow in KNOWN_GST_RACE[1:]:
+                if i < len(crit) and follow in crit[i]:
+                    i += 1
+            continue
+        out.append(crit[i])
+        i += 1
+    return out
+
+
 # --- the server process, seen through /proc -----------------------------------
 def thread_names(pid):
     """{thread name: count} of a process (its /proc/PID/task/*/comm)."""
@@ -384,8 +416,10 @@ class Server:
                 text = f.read()
         except OSError:
             return None
-        for marker in ("-CRITICAL **", "ERROR: AddressSanitizer", "runtime error:",
-                       "ERROR: LeakSanitizer"):
+        crit = unexplained_criticals(text.splitlines())
+        if crit:
+            return f"the server's stderr has a CRITICAL: {crit[0][:200]}"
+        for marker in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"):
             if marker in text:
                 line = next(l for l in text.splitlines() if marker in l)
                 return f"the server's stderr has {marker!r}: {line[:200]}"
