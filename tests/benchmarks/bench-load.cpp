@@ -73,6 +73,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include "../common/proc-status.hpp"
 #include "../common/speech.hpp"
 
 #include <sys/resource.h>
@@ -126,22 +127,10 @@ struct Options {
   std::string engine;
 };
 
-long vm_rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::atol(line.c_str() + 6);
-  return -1;
-}
+using voicekit::testing::vm_rss_kib;
 
 int thread_count() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("Threads:", 0) == 0)
-      return std::atoi(line.c_str() + 8);
-  return -1;
+  return static_cast<int>(voicekit::testing::proc_status_field("Threads"));
 }
 
 double process_cpu_seconds() {

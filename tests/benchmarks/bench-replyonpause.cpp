@@ -49,6 +49,7 @@
 #include <gst/gst.h>
 #include <gst/voicekit/voicekit.h>
 
+#include "../common/proc-status.hpp"
 #include "../common/speech.hpp"
 
 #include <malloc.h>
@@ -109,14 +110,7 @@ std::vector<GstBuffer *> turn_buffers(double gap_s) {
   return buffers;
 }
 
-long vm_rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::atol(line.c_str() + 6);
-  return -1;
-}
+using voicekit::testing::vm_rss_kib;
 
 double heap_kib() {
   return static_cast<double>(mallinfo2().uordblks) / 1024.0;
