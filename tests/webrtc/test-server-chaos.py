@@ -263,6 +263,23 @@ def rss_kib(pid):
     return -1
 
 
+async def wait_stats(srv, t0, limit_s, conditions):
+    """Polls /stats until every condition holds or limit_s has passed since t0.
+    conditions(stats) -> {name: bool}. Returns the last stats, the last
+    conditions and {name: seconds after t0 when it first held}."""
+    first = {}
+    while True:
+        st = await srv.stats()
+        now = time.monotonic() - t0
+        conds = conditions(st)
+        for k, v in conds.items():
+            if v and k not in first:
+                first[k] = now
+        if all(conds.values()) or now > limit_s:
+            return st, conds, first
+        await asyncio.sleep(0.05)
+
+
 async def quiet_stats(srv, n=5, period=0.1):
     """/stats sampled n times; threads and fds as their minimum (a handler run
     of the good session adds a thread and pipes for a few ms)."""
@@ -885,23 +902,13 @@ async def part_c(srv, good_id):
             problem(f"{section}: {wid} ({kind}) closed with {c[0][1].get('reason')!r}, want {want[kind]}")
     note(section, "close reasons: " + ", ".join(f"{k[0]}->{k[1]} x{v}" for k, v in sorted(reasons.items())))
     # back to the good session alone
-    first = {}
-    while True:
-        st = await srv.stats()
-        now = time.monotonic() - t1
-        conds = {
-            "sessions 1": st["sessions"] == 1,
-            "calls_alive 1": st["calls_alive"] == 1,
-            "connections 1": st.get("connections", 1) == 1,
-            f"fds <= {st0['fds']}": st["fds"] <= st0["fds"],
-            f"threads <= {st0['threads']} + 2": st["threads"] <= st0["threads"] + 2,
-        }
-        for k, v in conds.items():
-            if v and k not in first:
-                first[k] = now
-        if all(conds.values()) or now > 10:
-            break
-        await asyncio.sleep(0.05)
+    st, conds, first = await wait_stats(srv, t1, 10, lambda st: {
+        "sessions 1": st["sessions"] == 1,
+        "calls_alive 1": st["calls_alive"] == 1,
+        "connections 1": st.get("connections", 1) == 1,
+        f"fds <= {st0['fds']}": st["fds"] <= st0["fds"],
+        f"threads <= {st0['threads']} + 2": st["threads"] <= st0["threads"] + 2,
+    })
     rss1 = rss_kib(srv.proc.pid)
     note(section, "after the last cycle: " + "; ".join(
         f"{k} {'after %.2f s' % first[k] if k in first else 'NOT within 10 s'}" for k in conds) + f"; stats {st}")
@@ -1132,24 +1139,14 @@ async def main():
     print("\nfinal")
     t_bye = time.monotonic()
     await good.close()
-    first = {}
-    while True:
-        st = await srv.stats()
-        now = time.monotonic() - t_bye
-        conds = {
-            "sessions 0": st["sessions"] == 0,
-            "calls_alive 0": st["calls_alive"] == 0,
-            "connections 0": st.get("connections", 0) == 0,
-            f"fds <= baseline {base['fds']}": st["fds"] <= base["fds"],
-            f"threads <= baseline {base['threads']} + 2": st["threads"] <= base["threads"] + 2,
-            "no handler process": not alive(handler_procs()),
-        }
-        for k, v in conds.items():
-            if v and k not in first:
-                first[k] = now
-        if all(conds.values()) or now > 20:
-            break
-        await asyncio.sleep(0.05)
+    st, conds, first = await wait_stats(srv, t_bye, 20, lambda st: {
+        "sessions 0": st["sessions"] == 0,
+        "calls_alive 0": st["calls_alive"] == 0,
+        "connections 0": st.get("connections", 0) == 0,
+        f"fds <= baseline {base['fds']}": st["fds"] <= base["fds"],
+        f"threads <= baseline {base['threads']} + 2": st["threads"] <= base["threads"] + 2,
+        "no handler process": not alive(handler_procs()),
+    })
     names_end = thread_names(srv.proc.pid)
     note("final", "after the good session's bye: " + "; ".join(
         f"{k} {'after %.2f s' % first[k] if k in first else 'NOT within 20 s'}" for k in conds))
