@@ -21,8 +21,8 @@
  * sink is the reply stream (silence, then the echoed utterances).
  *
  * At the sink, every buffer must still say which session it belongs to, in two
- * ways: the GstSessionMeta on the buffer (gst_buffer_get_webrtc_id()) and the
- * sticky session event on the sink pad (gst_pad_get_session_context()), which
+ * ways: the GstVoiceKitSessionMeta on the buffer (gst_voicekit_buffer_get_webrtc_id()) and the
+ * sticky session event on the sink pad (gst_voicekit_pad_get_session_context()), which
  * funnel forwards whenever it switches from one session's branch to the other.
  * Both are compared with where the buffer really came from: a probe at the end
  * of each branch notes the branch, and funnel hands the buffer on to the sink
@@ -120,7 +120,7 @@ std::string make_webrtc_id(size_t index, const std::string &file) {
     *dot = '\0';
   std::string id = (prefix + "-" + base).substr(0, 24);
   g_free(base);
-  return gst_session_id_is_valid(id.c_str(), nullptr) ? id : prefix;
+  return gst_voicekit_session_id_is_valid(id.c_str(), nullptr) ? id : prefix;
 }
 
 /* Returns -1 to run, or the exit code to leave with. */
@@ -190,9 +190,10 @@ void on_sink_handoff(GstElement *, GstBuffer *buffer, GstPad *pad, gpointer data
   const int branch = current_branch;
   current_branch = -1;
 
-  const gchar *meta_id = gst_buffer_get_webrtc_id(buffer);
-  GstSessionContext *sticky = gst_pad_get_session_context(pad);
-  const gchar *sticky_id = sticky != nullptr ? gst_session_context_get_webrtc_id(sticky) : nullptr;
+  const gchar *meta_id = gst_voicekit_buffer_get_webrtc_id(buffer);
+  GstVoiceKitSessionContext *sticky = gst_voicekit_pad_get_session_context(pad);
+  const gchar *sticky_id =
+      sticky != nullptr ? gst_voicekit_session_context_get_webrtc_id(sticky) : nullptr;
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
 
   std::lock_guard<std::mutex> guard(demo->lock);
@@ -232,7 +233,7 @@ void on_sink_handoff(GstElement *, GstBuffer *buffer, GstPad *pad, gpointer data
     }
   }
   if (sticky != nullptr)
-    gst_session_context_unref(sticky);
+    gst_voicekit_session_context_unref(sticky);
 }
 
 /* ---- pipeline --------------------------------------------------------------------- */

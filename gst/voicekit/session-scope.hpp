@@ -2,8 +2,8 @@
  *
  *   {
  *     voicekit::SessionScope scope(context);   // context is now current
- *     call_application_code();                 // gst_session_context_get_current() == context
- *   }                                          // previous scope (or none) again
+ *     call_application_code();                 // gst_voicekit_session_context_get_current() ==
+ * context }                                          // previous scope (or none) again
  */
 #ifndef GST_VOICEKIT_SESSION_SCOPE_HPP
 #define GST_VOICEKIT_SESSION_SCOPE_HPP
@@ -15,13 +15,13 @@ namespace voicekit {
 class SessionScope {
 public:
   /* A null context opens no scope: handy for "the buffer's session, if any". */
-  explicit SessionScope(GstSessionContext *context) : active_(context != nullptr) {
+  explicit SessionScope(GstVoiceKitSessionContext *context) : active_(context != nullptr) {
     if (active_)
-      gst_session_context_push_current(context);
+      gst_voicekit_session_context_push_current(context);
   }
   ~SessionScope() {
     if (active_)
-      gst_session_context_pop_current();
+      gst_voicekit_session_context_pop_current();
   }
   SessionScope(const SessionScope &) = delete;
   SessionScope &operator=(const SessionScope &) = delete;

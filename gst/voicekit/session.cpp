@@ -21,7 +21,7 @@ static void ensure_debug_category() {
 }
 
 /* Immutable after construction: only the reference count changes. */
-struct _GstSessionContext {
+struct _GstVoiceKitSessionContext {
   gint refcount;
   gchar *webrtc_id;
   gint64 created_us;
@@ -31,28 +31,28 @@ struct _GstSessionContext {
 /* Printed structures (gst-launch -m, debug logs) show the webrtc-id rather
  * than "NULL". */
 static void context_to_string(const GValue *src, GValue *dest) {
-  auto *context = static_cast<const GstSessionContext *>(g_value_get_boxed(src));
+  auto *context = static_cast<const GstVoiceKitSessionContext *>(g_value_get_boxed(src));
   g_value_take_string(dest, context != nullptr ? g_strdup_printf("webrtc-id:%s", context->webrtc_id)
                                                : nullptr);
 }
 
-G_DEFINE_BOXED_TYPE_WITH_CODE(GstSessionContext, gst_session_context, gst_session_context_ref,
-                              gst_session_context_unref,
+G_DEFINE_BOXED_TYPE_WITH_CODE(GstVoiceKitSessionContext, gst_voicekit_session_context,
+                              gst_voicekit_session_context_ref, gst_voicekit_session_context_unref,
                               g_value_register_transform_func(g_define_type_id, G_TYPE_STRING,
                                                               context_to_string))
 
 /* ---- ids ------------------------------------------------------------------ */
 
-gboolean gst_session_id_is_valid(const gchar *webrtc_id, GError **error) {
+gboolean gst_voicekit_session_id_is_valid(const gchar *webrtc_id, GError **error) {
   if (webrtc_id == nullptr || webrtc_id[0] == '\0') {
     g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "webrtc-id is empty");
     return FALSE;
   }
   const gsize length = strlen(webrtc_id);
-  if (length > GST_SESSION_ID_MAX_LENGTH) {
+  if (length > GST_VOICEKIT_SESSION_ID_MAX_LENGTH) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "webrtc-id is %" G_GSIZE_FORMAT " bytes long, at most %d are allowed", length,
-                GST_SESSION_ID_MAX_LENGTH);
+                GST_VOICEKIT_SESSION_ID_MAX_LENGTH);
     return FALSE;
   }
   if (!g_utf8_validate(webrtc_id, static_cast<gssize>(length), nullptr)) {
@@ -72,7 +72,7 @@ gboolean gst_session_id_is_valid(const gchar *webrtc_id, GError **error) {
   return TRUE;
 }
 
-gchar *gst_session_id_generate(void) {
+gchar *gst_voicekit_session_id_generate(void) {
   guint8 random_bytes[18];
   gsize filled = 0;
   while (filled < sizeof random_bytes) {
@@ -101,16 +101,17 @@ gchar *gst_session_id_generate(void) {
 
 /* ---- context -------------------------------------------------------------- */
 
-GstSessionContext *gst_session_context_new_full(const gchar *webrtc_id, const GstStructure *fields,
-                                                gint64 created_us) {
+GstVoiceKitSessionContext *gst_voicekit_session_context_new_full(const gchar *webrtc_id,
+                                                                 const GstStructure *fields,
+                                                                 gint64 created_us) {
   ensure_debug_category();
   GError *error = nullptr;
-  if (!gst_session_id_is_valid(webrtc_id, &error)) {
+  if (!gst_voicekit_session_id_is_valid(webrtc_id, &error)) {
     GST_WARNING("refusing session context: %s", error->message);
     g_error_free(error);
     return nullptr;
   }
-  auto *context = g_new0(GstSessionContext, 1);
+  auto *context = g_new0(GstVoiceKitSessionContext, 1);
   context->refcount = 1;
   context->webrtc_id = g_strdup(webrtc_id);
   context->created_us = created_us;
@@ -118,17 +119,18 @@ GstSessionContext *gst_session_context_new_full(const gchar *webrtc_id, const Gs
   return context;
 }
 
-GstSessionContext *gst_session_context_new(const gchar *webrtc_id, const GstStructure *fields) {
-  return gst_session_context_new_full(webrtc_id, fields, g_get_real_time());
+GstVoiceKitSessionContext *gst_voicekit_session_context_new(const gchar *webrtc_id,
+                                                            const GstStructure *fields) {
+  return gst_voicekit_session_context_new_full(webrtc_id, fields, g_get_real_time());
 }
 
-GstSessionContext *gst_session_context_ref(GstSessionContext *context) {
+GstVoiceKitSessionContext *gst_voicekit_session_context_ref(GstVoiceKitSessionContext *context) {
   g_return_val_if_fail(context != nullptr, nullptr);
   g_atomic_int_inc(&context->refcount);
   return context;
 }
 
-void gst_session_context_unref(GstSessionContext *context) {
+void gst_voicekit_session_context_unref(GstVoiceKitSessionContext *context) {
   g_return_if_fail(context != nullptr);
   if (g_atomic_int_dec_and_test(&context->refcount)) {
     g_free(context->webrtc_id);
@@ -138,22 +140,24 @@ void gst_session_context_unref(GstSessionContext *context) {
   }
 }
 
-const gchar *gst_session_context_get_webrtc_id(const GstSessionContext *context) {
+const gchar *gst_voicekit_session_context_get_webrtc_id(const GstVoiceKitSessionContext *context) {
   g_return_val_if_fail(context != nullptr, nullptr);
   return context->webrtc_id;
 }
 
-gint64 gst_session_context_get_created_us(const GstSessionContext *context) {
+gint64 gst_voicekit_session_context_get_created_us(const GstVoiceKitSessionContext *context) {
   g_return_val_if_fail(context != nullptr, 0);
   return context->created_us;
 }
 
-const GstStructure *gst_session_context_get_fields(const GstSessionContext *context) {
+const GstStructure *
+gst_voicekit_session_context_get_fields(const GstVoiceKitSessionContext *context) {
   g_return_val_if_fail(context != nullptr, nullptr);
   return context->fields;
 }
 
-gboolean gst_session_context_is_equal(const GstSessionContext *a, const GstSessionContext *b) {
+gboolean gst_voicekit_session_context_is_equal(const GstVoiceKitSessionContext *a,
+                                               const GstVoiceKitSessionContext *b) {
   if (a == b)
     return TRUE;
   if (a == nullptr || b == nullptr)
@@ -197,38 +201,38 @@ gboolean gst_session_context_is_equal(const GstSessionContext *a, const GstSessi
 namespace {
 /* Each thread has its own stack of scopes; one reference held per entry.
  * Nothing here is ever read by another thread, so no lock is needed. */
-thread_local std::vector<GstSessionContext *> current_scopes;
+thread_local std::vector<GstVoiceKitSessionContext *> current_scopes;
 } // namespace
 
-void gst_session_context_push_current(GstSessionContext *context) {
+void gst_voicekit_session_context_push_current(GstVoiceKitSessionContext *context) {
   g_return_if_fail(context != nullptr);
-  current_scopes.push_back(gst_session_context_ref(context));
+  current_scopes.push_back(gst_voicekit_session_context_ref(context));
 }
 
-void gst_session_context_pop_current(void) {
+void gst_voicekit_session_context_pop_current(void) {
   g_return_if_fail(!current_scopes.empty());
-  GstSessionContext *context = current_scopes.back();
+  GstVoiceKitSessionContext *context = current_scopes.back();
   current_scopes.pop_back();
-  gst_session_context_unref(context);
+  gst_voicekit_session_context_unref(context);
 }
 
-GstSessionContext *gst_session_context_get_current(void) {
+GstVoiceKitSessionContext *gst_voicekit_session_context_get_current(void) {
   if (current_scopes.empty())
     return nullptr;
-  return gst_session_context_ref(current_scopes.back());
+  return gst_voicekit_session_context_ref(current_scopes.back());
 }
 
 /* ---- meta ----------------------------------------------------------------- */
 
 static gboolean session_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
-  reinterpret_cast<GstSessionMeta *>(meta)->context = nullptr;
+  reinterpret_cast<GstVoiceKitSessionMeta *>(meta)->context = nullptr;
   return TRUE;
 }
 
 static void session_meta_free(GstMeta *meta, GstBuffer *) {
-  auto *session_meta = reinterpret_cast<GstSessionMeta *>(meta);
+  auto *session_meta = reinterpret_cast<GstVoiceKitSessionMeta *>(meta);
   if (session_meta->context != nullptr)
-    gst_session_context_unref(session_meta->context);
+    gst_voicekit_session_context_unref(session_meta->context);
   session_meta->context = nullptr;
 }
 
@@ -236,141 +240,147 @@ static void session_meta_free(GstMeta *meta, GstBuffer *) {
  * encoding...): the session of a buffer does not depend on its format. */
 static gboolean session_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *,
                                        GQuark transform_type, gpointer) {
-  auto *session_meta = reinterpret_cast<GstSessionMeta *>(meta);
+  auto *session_meta = reinterpret_cast<GstVoiceKitSessionMeta *>(meta);
   if (session_meta->context == nullptr)
     return TRUE;
   GST_TRACE("copying session meta (%s) on %s", session_meta->context->webrtc_id,
             g_quark_to_string(transform_type));
-  return gst_buffer_set_session_context(dest, session_meta->context) != nullptr;
+  return gst_voicekit_buffer_set_session_context(dest, session_meta->context) != nullptr;
 }
 
-GType gst_session_meta_api_get_type(void) {
+GType gst_voicekit_session_meta_api_get_type(void) {
   static GType type = 0;
   static const gchar *tags[] = {nullptr};
   if (g_once_init_enter(&type)) {
-    GType registered = gst_meta_api_type_register("GstSessionMetaAPI", tags);
+    GType registered = gst_meta_api_type_register("GstVoiceKitSessionMetaAPI", tags);
     g_once_init_leave(&type, registered);
   }
   return type;
 }
 
-const GstMetaInfo *gst_session_meta_get_info(void) {
+const GstMetaInfo *gst_voicekit_session_meta_get_info(void) {
   static const GstMetaInfo *info = nullptr;
   if (g_once_init_enter(&info)) {
     ensure_debug_category();
     const GstMetaInfo *registered =
-        gst_meta_register(GST_SESSION_META_API_TYPE, "GstSessionMeta", sizeof(GstSessionMeta),
-                          session_meta_init, session_meta_free, session_meta_transform);
+        gst_meta_register(GST_VOICEKIT_SESSION_META_API_TYPE, "GstVoiceKitSessionMeta",
+                          sizeof(GstVoiceKitSessionMeta), session_meta_init, session_meta_free,
+                          session_meta_transform);
     g_once_init_leave(&info, registered);
   }
   return info;
 }
 
-GstSessionMeta *gst_buffer_get_session_meta(GstBuffer *buffer) {
+GstVoiceKitSessionMeta *gst_voicekit_buffer_get_session_meta(GstBuffer *buffer) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
-  return reinterpret_cast<GstSessionMeta *>(gst_buffer_get_meta(buffer, GST_SESSION_META_API_TYPE));
+  return reinterpret_cast<GstVoiceKitSessionMeta *>(
+      gst_buffer_get_meta(buffer, GST_VOICEKIT_SESSION_META_API_TYPE));
 }
 
-GstSessionMeta *gst_buffer_set_session_context(GstBuffer *buffer, GstSessionContext *context) {
+GstVoiceKitSessionMeta *
+gst_voicekit_buffer_set_session_context(GstBuffer *buffer, GstVoiceKitSessionContext *context) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
   g_return_val_if_fail(gst_buffer_is_writable(buffer), nullptr);
   g_return_val_if_fail(context != nullptr, nullptr);
-  GstSessionMeta *meta = gst_buffer_get_session_meta(buffer);
+  GstVoiceKitSessionMeta *meta = gst_voicekit_buffer_get_session_meta(buffer);
   if (meta == nullptr) {
-    meta = reinterpret_cast<GstSessionMeta *>(
-        gst_buffer_add_meta(buffer, GST_SESSION_META_INFO, nullptr));
+    meta = reinterpret_cast<GstVoiceKitSessionMeta *>(
+        gst_buffer_add_meta(buffer, GST_VOICEKIT_SESSION_META_INFO, nullptr));
     if (meta == nullptr)
       return nullptr;
   }
   if (meta->context != context) {
-    GstSessionContext *old = meta->context;
-    meta->context = gst_session_context_ref(context);
+    GstVoiceKitSessionContext *old = meta->context;
+    meta->context = gst_voicekit_session_context_ref(context);
     if (old != nullptr)
-      gst_session_context_unref(old);
+      gst_voicekit_session_context_unref(old);
   }
   return meta;
 }
 
-GstSessionContext *gst_buffer_get_session_context(GstBuffer *buffer) {
-  GstSessionMeta *meta = gst_buffer_get_session_meta(buffer);
+GstVoiceKitSessionContext *gst_voicekit_buffer_get_session_context(GstBuffer *buffer) {
+  GstVoiceKitSessionMeta *meta = gst_voicekit_buffer_get_session_meta(buffer);
   return meta != nullptr ? meta->context : nullptr;
 }
 
-const gchar *gst_buffer_get_webrtc_id(GstBuffer *buffer) {
-  GstSessionContext *context = gst_buffer_get_session_context(buffer);
+const gchar *gst_voicekit_buffer_get_webrtc_id(GstBuffer *buffer) {
+  GstVoiceKitSessionContext *context = gst_voicekit_buffer_get_session_context(buffer);
   return context != nullptr ? context->webrtc_id : nullptr;
 }
 
 /* ---- event and query ------------------------------------------------------ */
 
-static GstStructure *new_session_structure(GstSessionContext *context) {
-  return gst_structure_new(GST_SESSION_EVENT_NAME, "context", GST_TYPE_SESSION_CONTEXT, context,
-                           "webrtc-id", G_TYPE_STRING, context->webrtc_id, "created-us",
-                           G_TYPE_INT64, context->created_us, nullptr);
+static GstStructure *new_session_structure(GstVoiceKitSessionContext *context) {
+  return gst_structure_new(GST_VOICEKIT_SESSION_EVENT_NAME, "context",
+                           GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, "webrtc-id", G_TYPE_STRING,
+                           context->webrtc_id, "created-us", G_TYPE_INT64, context->created_us,
+                           nullptr);
 }
 
-static GstSessionContext *context_from_structure(const GstStructure *structure) {
-  if (structure == nullptr || !gst_structure_has_name(structure, GST_SESSION_EVENT_NAME))
+static GstVoiceKitSessionContext *context_from_structure(const GstStructure *structure) {
+  if (structure == nullptr || !gst_structure_has_name(structure, GST_VOICEKIT_SESSION_EVENT_NAME))
     return nullptr;
-  GstSessionContext *context = nullptr;
-  if (!gst_structure_get(structure, "context", GST_TYPE_SESSION_CONTEXT, &context, nullptr))
+  GstVoiceKitSessionContext *context = nullptr;
+  if (!gst_structure_get(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, &context,
+                         nullptr))
     return nullptr;
   return context; /* gst_structure_get() returned a reference */
 }
 
-GstEvent *gst_event_new_session(GstSessionContext *context) {
+GstEvent *gst_voicekit_event_new_session(GstVoiceKitSessionContext *context) {
   g_return_val_if_fail(context != nullptr, nullptr);
   return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, new_session_structure(context));
 }
 
-GstSessionContext *gst_event_parse_session(GstEvent *event) {
+GstVoiceKitSessionContext *gst_voicekit_event_parse_session(GstEvent *event) {
   g_return_val_if_fail(GST_IS_EVENT(event), nullptr);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
     return nullptr;
   return context_from_structure(gst_event_get_structure(event));
 }
 
-GstSessionContext *gst_pad_get_session_context(GstPad *pad) {
+GstVoiceKitSessionContext *gst_voicekit_pad_get_session_context(GstPad *pad) {
   g_return_val_if_fail(GST_IS_PAD(pad), nullptr);
   /* Custom sticky events are stored per structure name: walk them all. */
   for (guint index = 0;; index++) {
     GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, index);
     if (event == nullptr)
       return nullptr;
-    GstSessionContext *context = gst_event_parse_session(event);
+    GstVoiceKitSessionContext *context = gst_voicekit_event_parse_session(event);
     gst_event_unref(event);
     if (context != nullptr)
       return context;
   }
 }
 
-GstQuery *gst_query_new_session(void) {
-  return gst_query_new_custom(GST_QUERY_CUSTOM, gst_structure_new_empty(GST_SESSION_EVENT_NAME));
+GstQuery *gst_voicekit_query_new_session(void) {
+  return gst_query_new_custom(GST_QUERY_CUSTOM,
+                              gst_structure_new_empty(GST_VOICEKIT_SESSION_EVENT_NAME));
 }
 
-void gst_query_set_session(GstQuery *query, GstSessionContext *context) {
+void gst_voicekit_query_set_session(GstQuery *query, GstVoiceKitSessionContext *context) {
   g_return_if_fail(GST_IS_QUERY(query));
   g_return_if_fail(context != nullptr);
   GstStructure *structure = gst_query_writable_structure(query);
-  g_return_if_fail(gst_structure_has_name(structure, GST_SESSION_EVENT_NAME));
-  gst_structure_set(structure, "context", GST_TYPE_SESSION_CONTEXT, context, "webrtc-id",
+  g_return_if_fail(gst_structure_has_name(structure, GST_VOICEKIT_SESSION_EVENT_NAME));
+  gst_structure_set(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, "webrtc-id",
                     G_TYPE_STRING, context->webrtc_id, "created-us", G_TYPE_INT64,
                     context->created_us, nullptr);
 }
 
-GstSessionContext *gst_query_parse_session(GstQuery *query) {
+GstVoiceKitSessionContext *gst_voicekit_query_parse_session(GstQuery *query) {
   g_return_val_if_fail(GST_IS_QUERY(query), nullptr);
   if (GST_QUERY_TYPE(query) != GST_QUERY_CUSTOM)
     return nullptr;
   return context_from_structure(gst_query_get_structure(query));
 }
 
-GstSessionContext *gst_pad_query_session_context(GstPad *pad) {
+GstVoiceKitSessionContext *gst_voicekit_pad_query_session_context(GstPad *pad) {
   g_return_val_if_fail(GST_IS_PAD(pad), nullptr);
-  GstQuery *query = gst_query_new_session();
-  GstSessionContext *context = nullptr;
+  GstQuery *query = gst_voicekit_query_new_session();
+  GstVoiceKitSessionContext *context = nullptr;
   if (gst_pad_peer_query(pad, query))
-    context = gst_query_parse_session(query);
+    context = gst_voicekit_query_parse_session(query);
   gst_query_unref(query);
   return context;
 }

@@ -1,48 +1,52 @@
 /* Turn events: see turn-event.h. */
 #include "turn-event.h"
 
-const gchar *gst_turn_event_type_to_string(GstTurnEventType type) {
-  return type == GST_TURN_EVENT_PAUSE ? "pause" : "speech-start";
+const gchar *gst_voicekit_turn_event_type_to_string(GstVoiceKitTurnEventType type) {
+  return type == GST_VOICEKIT_TURN_EVENT_PAUSE ? "pause" : "speech-start";
 }
 
-GstStructure *gst_turn_structure_new(const gchar *name, GstTurnEventType type, guint64 utterance,
-                                     GstClockTime running_time, GstClockTime stream_time,
-                                     GstClockTime speech_start, GstClockTime speech_end,
-                                     GstSessionContext *context) {
+GstStructure *gst_voicekit_turn_structure_new(const gchar *name, GstVoiceKitTurnEventType type,
+                                              guint64 utterance, GstClockTime running_time,
+                                              GstClockTime stream_time, GstClockTime speech_start,
+                                              GstClockTime speech_end,
+                                              GstVoiceKitSessionContext *context) {
   GstStructure *structure = gst_structure_new(
-      name, "event", G_TYPE_STRING, gst_turn_event_type_to_string(type), "utterance", G_TYPE_UINT64,
-      utterance, "running-time", G_TYPE_UINT64, running_time, "stream-time", G_TYPE_UINT64,
-      stream_time, "speech-start", G_TYPE_UINT64, speech_start, nullptr);
-  if (type == GST_TURN_EVENT_PAUSE)
+      name, "event", G_TYPE_STRING, gst_voicekit_turn_event_type_to_string(type), "utterance",
+      G_TYPE_UINT64, utterance, "running-time", G_TYPE_UINT64, running_time, "stream-time",
+      G_TYPE_UINT64, stream_time, "speech-start", G_TYPE_UINT64, speech_start, nullptr);
+  if (type == GST_VOICEKIT_TURN_EVENT_PAUSE)
     gst_structure_set(structure, "speech-end", G_TYPE_UINT64, speech_end, nullptr);
   if (context != nullptr)
     gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
-                      gst_session_context_get_webrtc_id(context), "context",
-                      GST_TYPE_SESSION_CONTEXT, context, nullptr);
+                      gst_voicekit_session_context_get_webrtc_id(context), "context",
+                      GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
   return structure;
 }
 
-GstEvent *gst_event_new_turn(GstTurnEventType type, guint64 utterance, GstClockTime running_time,
-                             GstClockTime stream_time, GstClockTime speech_start,
-                             GstClockTime speech_end, GstSessionContext *context) {
+GstEvent *gst_voicekit_event_new_turn(GstVoiceKitTurnEventType type, guint64 utterance,
+                                      GstClockTime running_time, GstClockTime stream_time,
+                                      GstClockTime speech_start, GstClockTime speech_end,
+                                      GstVoiceKitSessionContext *context) {
   return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM,
-                              gst_turn_structure_new(GST_TURN_EVENT_NAME, type, utterance,
-                                                     running_time, stream_time, speech_start,
-                                                     speech_end, context));
+                              gst_voicekit_turn_structure_new(GST_VOICEKIT_TURN_EVENT_NAME, type,
+                                                              utterance, running_time, stream_time,
+                                                              speech_start, speech_end, context));
 }
 
-gboolean gst_event_parse_turn(GstEvent *event, GstTurnEventType *type, guint64 *utterance,
-                              GstClockTime *running_time, GstClockTime *stream_time,
-                              GstClockTime *speech_start, GstClockTime *speech_end,
-                              GstSessionContext **context) {
+gboolean gst_voicekit_event_parse_turn(GstEvent *event, GstVoiceKitTurnEventType *type,
+                                       guint64 *utterance, GstClockTime *running_time,
+                                       GstClockTime *stream_time, GstClockTime *speech_start,
+                                       GstClockTime *speech_end,
+                                       GstVoiceKitSessionContext **context) {
   g_return_val_if_fail(GST_IS_EVENT(event), FALSE);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM ||
-      !gst_event_has_name(event, GST_TURN_EVENT_NAME))
+      !gst_event_has_name(event, GST_VOICEKIT_TURN_EVENT_NAME))
     return FALSE;
   const GstStructure *structure = gst_event_get_structure(event);
   const gchar *kind = gst_structure_get_string(structure, "event");
   if (type != nullptr)
-    *type = g_strcmp0(kind, "pause") == 0 ? GST_TURN_EVENT_PAUSE : GST_TURN_EVENT_SPEECH_START;
+    *type = g_strcmp0(kind, "pause") == 0 ? GST_VOICEKIT_TURN_EVENT_PAUSE
+                                          : GST_VOICEKIT_TURN_EVENT_SPEECH_START;
   guint64 value = GST_CLOCK_TIME_NONE;
   if (utterance != nullptr)
     *utterance = gst_structure_get_uint64(structure, "utterance", &value) ? value : 0;
@@ -58,32 +62,32 @@ gboolean gst_event_parse_turn(GstEvent *event, GstTurnEventType *type, guint64 *
   read_time("speech-end", speech_end);
   if (context != nullptr) {
     *context = nullptr;
-    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_SESSION_CONTEXT))
-      gst_structure_get(structure, "context", GST_TYPE_SESSION_CONTEXT, context, nullptr);
+    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT))
+      gst_structure_get(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
   }
   return TRUE;
 }
 
-GstEvent *gst_event_new_turn_detector(const gchar *engine, GstClockTime min_speech,
-                                      GstClockTime min_silence, GstClockTime speech_pad,
-                                      GstClockTime frame_duration) {
+GstEvent *gst_voicekit_event_new_turn_detector(const gchar *engine, GstClockTime min_speech,
+                                               GstClockTime min_silence, GstClockTime speech_pad,
+                                               GstClockTime frame_duration) {
   return gst_event_new_custom(
       GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
-      gst_structure_new(GST_TURN_DETECTOR_EVENT_NAME, "engine", G_TYPE_STRING,
+      gst_structure_new(GST_VOICEKIT_TURN_DETECTOR_EVENT_NAME, "engine", G_TYPE_STRING,
                         engine != nullptr ? engine : "", "min-speech-duration", G_TYPE_UINT64,
                         min_speech, "min-silence-duration", G_TYPE_UINT64, min_silence,
                         "speech-pad", G_TYPE_UINT64, speech_pad, "frame-duration", G_TYPE_UINT64,
                         frame_duration, nullptr));
 }
 
-GstStructure *gst_pad_get_turn_detector(GstPad *pad) {
+GstStructure *gst_voicekit_pad_get_turn_detector(GstPad *pad) {
   g_return_val_if_fail(GST_IS_PAD(pad), nullptr);
   /* Custom sticky events are stored per structure name: walk them all. */
   for (guint index = 0;; ++index) {
     GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, index);
     if (event == nullptr)
       return nullptr;
-    if (gst_event_has_name(event, GST_TURN_DETECTOR_EVENT_NAME)) {
+    if (gst_event_has_name(event, GST_VOICEKIT_TURN_DETECTOR_EVENT_NAME)) {
       GstStructure *copy = gst_structure_copy(gst_event_get_structure(event));
       gst_event_unref(event);
       return copy;
@@ -92,36 +96,38 @@ GstStructure *gst_pad_get_turn_detector(GstPad *pad) {
   }
 }
 
-GstEvent *gst_event_new_utterance(GstUtteranceEventType type, guint64 utterance,
-                                  GstSessionContext *context) {
-  GstStructure *structure = gst_structure_new(GST_UTTERANCE_EVENT_NAME, "event", G_TYPE_STRING,
-                                              type == GST_UTTERANCE_EVENT_END ? "end" : "start",
-                                              "utterance", G_TYPE_UINT64, utterance, nullptr);
+GstEvent *gst_voicekit_event_new_utterance(GstVoiceKitUtteranceEventType type, guint64 utterance,
+                                           GstVoiceKitSessionContext *context) {
+  GstStructure *structure =
+      gst_structure_new(GST_VOICEKIT_UTTERANCE_EVENT_NAME, "event", G_TYPE_STRING,
+                        type == GST_VOICEKIT_UTTERANCE_EVENT_END ? "end" : "start", "utterance",
+                        G_TYPE_UINT64, utterance, nullptr);
   if (context != nullptr)
     gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
-                      gst_session_context_get_webrtc_id(context), "context",
-                      GST_TYPE_SESSION_CONTEXT, context, nullptr);
+                      gst_voicekit_session_context_get_webrtc_id(context), "context",
+                      GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
   return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, structure);
 }
 
-gboolean gst_event_parse_utterance(GstEvent *event, GstUtteranceEventType *type, guint64 *utterance,
-                                   GstSessionContext **context) {
+gboolean gst_voicekit_event_parse_utterance(GstEvent *event, GstVoiceKitUtteranceEventType *type,
+                                            guint64 *utterance,
+                                            GstVoiceKitSessionContext **context) {
   g_return_val_if_fail(GST_IS_EVENT(event), FALSE);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM ||
-      !gst_event_has_name(event, GST_UTTERANCE_EVENT_NAME))
+      !gst_event_has_name(event, GST_VOICEKIT_UTTERANCE_EVENT_NAME))
     return FALSE;
   const GstStructure *structure = gst_event_get_structure(event);
   if (type != nullptr)
     *type = g_strcmp0(gst_structure_get_string(structure, "event"), "end") == 0
-                ? GST_UTTERANCE_EVENT_END
-                : GST_UTTERANCE_EVENT_START;
+                ? GST_VOICEKIT_UTTERANCE_EVENT_END
+                : GST_VOICEKIT_UTTERANCE_EVENT_START;
   guint64 value = 0;
   if (utterance != nullptr)
     *utterance = gst_structure_get_uint64(structure, "utterance", &value) ? value : 0;
   if (context != nullptr) {
     *context = nullptr;
-    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_SESSION_CONTEXT))
-      gst_structure_get(structure, "context", GST_TYPE_SESSION_CONTEXT, context, nullptr);
+    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT))
+      gst_structure_get(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
   }
   return TRUE;
 }

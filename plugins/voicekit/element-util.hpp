@@ -22,11 +22,12 @@ inline GstClockTime stream_time_of(const GstSegment &segment, GstClockTime runni
 
 /* The session of `buffer` (its meta), else of the pad's sticky event; a
  * reference, or nullptr. */
-inline GstSessionContext *session_of(GstPad *sinkpad, GstBuffer *buffer) {
-  GstSessionContext *context = buffer != nullptr ? gst_buffer_get_session_context(buffer) : nullptr;
+inline GstVoiceKitSessionContext *session_of(GstPad *sinkpad, GstBuffer *buffer) {
+  GstVoiceKitSessionContext *context =
+      buffer != nullptr ? gst_voicekit_buffer_get_session_context(buffer) : nullptr;
   if (context != nullptr)
-    return gst_session_context_ref(context);
-  return gst_pad_get_session_context(sinkpad);
+    return gst_voicekit_session_context_ref(context);
+  return gst_voicekit_pad_get_session_context(sinkpad);
 }
 
 constexpr GParamFlags kPlayingFlags = static_cast<GParamFlags>(

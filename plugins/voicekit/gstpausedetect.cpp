@@ -32,7 +32,7 @@
  * On each decision it posts an element message named `pausedetect` (unless
  * `post-messages` is FALSE) and, right after the buffer that completed the
  * decision, sends a serialized custom downstream event named
- * "GstVoiceKitTurn" (gst_event_parse_turn()). Both have:
+ * "GstVoiceKitTurn" (gst_voicekit_event_parse_turn()). Both have:
  * - `event` (string): "speech-start" or "pause";
  * - `utterance` (guint64): counts from 1 in each stream;
  * - `running-time`, `stream-time` (guint64 ns): the end of the audio that
@@ -40,12 +40,12 @@
  * - `speech-start` (guint64 ns, stream time): estimated onset, with
  *   `speech-pad` of audio before it (never before the previous utterance's end);
  * - `speech-end` (guint64 ns, stream time, pause only): estimated offset;
- * - `webrtc-id` (string) and `context` (#GstSessionContext): the session of the
+ * - `webrtc-id` (string) and `context` (#GstVoiceKitSessionContext): the session of the
  *   audio (buffer meta or sticky session event), when there is one.
  *
  * Before its first buffer, and again after a settings change, it sends a
  * sticky custom event named "GstVoiceKitTurnDetector"
- * (gst_event_new_turn_detector(): engine, min-speech-duration,
+ * (gst_voicekit_event_new_turn_detector(): engine, min-speech-duration,
  * min-silence-duration, speech-pad, frame-duration) so elements downstream
  * (replyonpause) know a turn detector is upstream and how it times turns.
  *
@@ -120,7 +120,7 @@ enum {
  * streaming thread copies them when `version` moved. */
 struct PauseDetectSettings {
   vad::TurnConfig turn;
-  GstPauseDetectEngine engine = GST_PAUSE_DETECT_ENGINE_AUTO;
+  GstVoiceKitPauseDetectEngine engine = GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO;
   std::string model_path;             /* empty: vad::default_silero_model_path() */
   gboolean end_threshold_set = FALSE; /* else the engine's own default */
   gboolean frame_ms_set = FALSE;      /* else the engine's own default */
@@ -151,7 +151,7 @@ struct PauseDetectState {
   gboolean engine_chosen = FALSE;
 };
 
-struct _GstPauseDetect {
+struct _GstVoiceKitPauseDetect {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
@@ -161,23 +161,26 @@ struct _GstPauseDetect {
   PauseDetectState *state;
 };
 
-G_DEFINE_TYPE(GstPauseDetect, gst_pause_detect, GST_TYPE_ELEMENT)
+G_DEFINE_TYPE(GstVoiceKitPauseDetect, gst_voicekit_pause_detect, GST_TYPE_ELEMENT)
 
-GType gst_pause_detect_engine_get_type(void) {
+GType gst_voicekit_pause_detect_engine_get_type(void) {
   static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_PAUSE_DETECT_ENGINE_AUTO, "Silero when its model file is found, else builtin", "auto"},
-      {GST_PAUSE_DETECT_ENGINE_BUILTIN, "Band energy over an adaptive noise floor, no model",
-       "builtin"},
-      {GST_PAUSE_DETECT_ENGINE_SILERO, "Silero VAD v5/v6, native inference (model-path)", "silero"},
-      {0, nullptr, nullptr}};
+  static const GEnumValue values[] = {{GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO,
+                                       "Silero when its model file is found, else builtin", "auto"},
+                                      {GST_VOICEKIT_PAUSE_DETECT_ENGINE_BUILTIN,
+                                       "Band energy over an adaptive noise floor, no model",
+                                       "builtin"},
+                                      {GST_VOICEKIT_PAUSE_DETECT_ENGINE_SILERO,
+                                       "Silero VAD v5/v6, native inference (model-path)", "silero"},
+                                      {0, nullptr, nullptr}};
   if (g_once_init_enter(&type)) {
-    GType registered = g_enum_register_static("GstPauseDetectEngine", values);
+    GType registered = g_enum_register_static("GstVoiceKitPauseDetectEngine", values);
     g_once_init_leave(&type, registered);
   }
   return type;
 }
-GST_ELEMENT_REGISTER_DEFINE(pausedetect, "pausedetect", GST_RANK_NONE, GST_TYPE_PAUSE_DETECT)
+GST_ELEMENT_REGISTER_DEFINE(pausedetect, "pausedetect", GST_RANK_NONE,
+                            GST_TYPE_VOICEKIT_PAUSE_DETECT)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(PAUSE_DETECT_CAPS));
@@ -219,7 +222,7 @@ static GstClockTime running_time_of(const GstSegment &segment, GstClockTime pts)
 
 /* ---- settings --------------------------------------------------------------- */
 
-static void pause_detect_sync_settings(GstPauseDetect *self) {
+static void pause_detect_sync_settings(GstVoiceKitPauseDetect *self) {
   PauseDetectState &state = *self->state;
   g_mutex_lock(&self->settings_lock);
   if (state.settings_version != self->settings->version) {
@@ -242,13 +245,13 @@ static void pause_detect_sync_settings(GstPauseDetect *self) {
 
 /* Tells downstream (replyonpause) that a turn detector is upstream and how it
  * times turns: a sticky event, sent again when the settings change. */
-static void pause_detect_announce(GstPauseDetect *self) {
+static void pause_detect_announce(GstVoiceKitPauseDetect *self) {
   PauseDetectState &state = *self->state;
   if (state.announced_version == state.settings_version)
     return;
   state.announced_version = state.settings_version;
   const vad::TurnConfig &turn = state.turn.config();
-  gst_pad_push_event(self->srcpad, gst_event_new_turn_detector(
+  gst_pad_push_event(self->srcpad, gst_voicekit_event_new_turn_detector(
                                        state.analyzer->engine().name(), turn.min_speech_ns,
                                        turn.min_silence_ns, turn.speech_pad_ns,
                                        static_cast<GstClockTime>(state.frame_ms) * GST_MSECOND));
@@ -256,25 +259,26 @@ static void pause_detect_announce(GstPauseDetect *self) {
 
 /* ---- decisions -------------------------------------------------------------- */
 
-static GstSessionContext *pause_detect_session(GstPauseDetect *self, GstBuffer *buffer) {
+static GstVoiceKitSessionContext *pause_detect_session(GstVoiceKitPauseDetect *self,
+                                                       GstBuffer *buffer) {
   return element::session_of(self->sinkpad, buffer);
 }
 
-static GstStructure *turn_structure(GstPauseDetect *self, const vad::TurnEvent &turn,
-                                    const char *name, GstSessionContext *context) {
+static GstStructure *turn_structure(GstVoiceKitPauseDetect *self, const vad::TurnEvent &turn,
+                                    const char *name, GstVoiceKitSessionContext *context) {
   const GstSegment &segment = self->state->segment;
-  const GstTurnEventType type = turn.kind == vad::TurnEvent::Kind::kPause
-                                    ? GST_TURN_EVENT_PAUSE
-                                    : GST_TURN_EVENT_SPEECH_START;
-  return gst_turn_structure_new(name, type, turn.utterance, turn.decision_ns,
-                                stream_time_of(segment, turn.decision_ns),
-                                stream_time_of(segment, turn.speech_start_ns),
-                                stream_time_of(segment, turn.speech_end_ns), context);
+  const GstVoiceKitTurnEventType type = turn.kind == vad::TurnEvent::Kind::kPause
+                                            ? GST_VOICEKIT_TURN_EVENT_PAUSE
+                                            : GST_VOICEKIT_TURN_EVENT_SPEECH_START;
+  return gst_voicekit_turn_structure_new(name, type, turn.utterance, turn.decision_ns,
+                                         stream_time_of(segment, turn.decision_ns),
+                                         stream_time_of(segment, turn.speech_start_ns),
+                                         stream_time_of(segment, turn.speech_end_ns), context);
 }
 
 /* Posts the messages of the decisions taken now; their events wait in
  * `pending` for pause_detect_push_pending(). */
-static void pause_detect_post(GstPauseDetect *self, GstSessionContext *context) {
+static void pause_detect_post(GstVoiceKitPauseDetect *self, GstVoiceKitSessionContext *context) {
   PauseDetectState &state = *self->state;
   for (const vad::TurnEvent &turn : state.pending) {
     GST_DEBUG_OBJECT(self, "%s %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT,
@@ -288,10 +292,11 @@ static void pause_detect_post(GstPauseDetect *self, GstSessionContext *context) 
   }
 }
 
-static void pause_detect_push_pending(GstPauseDetect *self, GstSessionContext *context) {
+static void pause_detect_push_pending(GstVoiceKitPauseDetect *self,
+                                      GstVoiceKitSessionContext *context) {
   PauseDetectState &state = *self->state;
   for (const vad::TurnEvent &turn : state.pending) {
-    GstStructure *structure = turn_structure(self, turn, GST_TURN_EVENT_NAME, context);
+    GstStructure *structure = turn_structure(self, turn, GST_VOICEKIT_TURN_EVENT_NAME, context);
     gst_pad_push_event(self->srcpad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, structure));
   }
   state.pending.clear();
@@ -311,8 +316,9 @@ struct FrameSink {
 
 /* ---- streaming -------------------------------------------------------------- */
 
-static GstFlowReturn gst_pause_detect_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
-  GstPauseDetect *self = GST_PAUSE_DETECT(parent);
+static GstFlowReturn gst_voicekit_pause_detect_chain(GstPad *, GstObject *parent,
+                                                     GstBuffer *buffer) {
+  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(parent);
   PauseDetectState &state = *self->state;
   if (!state.has_caps) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No audio format was negotiated"),
@@ -343,7 +349,7 @@ static GstFlowReturn gst_pause_detect_chain(GstPad *, GstObject *parent, GstBuff
   state.analyzer->push(map.data, frames, FrameSink{state});
   gst_buffer_unmap(buffer, &map);
 
-  GstSessionContext *context = nullptr;
+  GstVoiceKitSessionContext *context = nullptr;
   if (!state.pending.empty()) {
     context = pause_detect_session(self, buffer);
     pause_detect_post(self, context);
@@ -352,11 +358,11 @@ static GstFlowReturn gst_pause_detect_chain(GstPad *, GstObject *parent, GstBuff
   if (!state.pending.empty())
     pause_detect_push_pending(self, context);
   if (context != nullptr)
-    gst_session_context_unref(context);
+    gst_voicekit_session_context_unref(context);
   return ret;
 }
 
-static gboolean pause_detect_set_caps(GstPauseDetect *self, GstCaps *caps) {
+static gboolean pause_detect_set_caps(GstVoiceKitPauseDetect *self, GstCaps *caps) {
   PauseDetectState &state = *self->state;
   GstAudioInfo info;
   std::string why;
@@ -397,7 +403,7 @@ static gboolean pause_detect_set_caps(GstPauseDetect *self, GstCaps *caps) {
   return FALSE;
 }
 
-static void pause_detect_reset_stream(GstPauseDetect *self) {
+static void pause_detect_reset_stream(GstVoiceKitPauseDetect *self) {
   PauseDetectState &state = *self->state;
   state.analyzer->reset();
   state.turn.reset();
@@ -407,22 +413,23 @@ static void pause_detect_reset_stream(GstPauseDetect *self) {
 
 /* Closes an open utterance (EOS, a new stream): its pause is posted and sent
  * downstream before the event that ends the stream. */
-static void pause_detect_finish(GstPauseDetect *self) {
+static void pause_detect_finish(GstVoiceKitPauseDetect *self) {
   PauseDetectState &state = *self->state;
   if (!state.has_caps)
     return;
   if (auto turn = state.turn.finish(running_time_of(state.segment, current_time(state)))) {
     state.pending.push_back(*turn);
-    GstSessionContext *context = pause_detect_session(self, nullptr);
+    GstVoiceKitSessionContext *context = pause_detect_session(self, nullptr);
     pause_detect_post(self, context);
     pause_detect_push_pending(self, context);
     if (context != nullptr)
-      gst_session_context_unref(context);
+      gst_voicekit_session_context_unref(context);
   }
 }
 
-static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
-  GstPauseDetect *self = GST_PAUSE_DETECT(parent);
+static gboolean gst_voicekit_pause_detect_sink_event(GstPad *pad, GstObject *parent,
+                                                     GstEvent *event) {
+  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(parent);
   PauseDetectState &state = *self->state;
   switch (GST_EVENT_TYPE(event)) {
   case GST_EVENT_CAPS: {
@@ -482,12 +489,12 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
     }
     if (state.pending.empty())
       break;
-    GstSessionContext *context = pause_detect_session(self, nullptr);
+    GstVoiceKitSessionContext *context = pause_detect_session(self, nullptr);
     pause_detect_post(self, context);
     const gboolean forwarded = gst_pad_event_default(pad, parent, event);
     pause_detect_push_pending(self, context);
     if (context != nullptr)
-      gst_session_context_unref(context);
+      gst_voicekit_session_context_unref(context);
     return forwarded;
   }
   case GST_EVENT_EOS:
@@ -501,15 +508,15 @@ static gboolean gst_pause_detect_sink_event(GstPad *pad, GstObject *parent, GstE
 
 /* Builds the engine `engine` and `model-path` ask for. A model that cannot
  * be loaded is an error naming the file and the problem. */
-static gboolean pause_detect_choose_engine(GstPauseDetect *self) {
+static gboolean pause_detect_choose_engine(GstVoiceKitPauseDetect *self) {
   g_mutex_lock(&self->settings_lock);
-  const GstPauseDetectEngine choice = self->settings->engine;
+  const GstVoiceKitPauseDetectEngine choice = self->settings->engine;
   const std::string model_path = self->settings->model_path;
   g_mutex_unlock(&self->settings_lock);
   const vad::EngineChoice engine_choice =
-      choice == GST_PAUSE_DETECT_ENGINE_BUILTIN  ? vad::EngineChoice::kBuiltin
-      : choice == GST_PAUSE_DETECT_ENGINE_SILERO ? vad::EngineChoice::kSilero
-                                                 : vad::EngineChoice::kAuto;
+      choice == GST_VOICEKIT_PAUSE_DETECT_ENGINE_BUILTIN  ? vad::EngineChoice::kBuiltin
+      : choice == GST_VOICEKIT_PAUSE_DETECT_ENGINE_SILERO ? vad::EngineChoice::kSilero
+                                                          : vad::EngineChoice::kAuto;
   vad::EngineSelection selection = vad::select_engine(engine_choice, model_path);
   if (!selection.engine) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Cannot load the Silero model"),
@@ -519,7 +526,7 @@ static gboolean pause_detect_choose_engine(GstPauseDetect *self) {
   const std::string name = selection.engine->name();
   if (name == "silero")
     GST_INFO_OBJECT(self, "engine silero, model %s", selection.model_path.c_str());
-  else if (choice == GST_PAUSE_DETECT_ENGINE_AUTO)
+  else if (choice == GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO)
     GST_INFO_OBJECT(self, "engine auto: builtin (no Silero model at '%s')",
                     selection.model_path.c_str());
   else
@@ -536,9 +543,9 @@ static gboolean pause_detect_choose_engine(GstPauseDetect *self) {
   return TRUE;
 }
 
-static GstStateChangeReturn gst_pause_detect_change_state(GstElement *element,
-                                                          GstStateChange transition) {
-  GstPauseDetect *self = GST_PAUSE_DETECT(element);
+static GstStateChangeReturn gst_voicekit_pause_detect_change_state(GstElement *element,
+                                                                   GstStateChange transition) {
+  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(element);
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     if (!pause_detect_choose_engine(self))
       return GST_STATE_CHANGE_FAILURE;
@@ -546,7 +553,7 @@ static GstStateChangeReturn gst_pause_detect_change_state(GstElement *element,
     gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
   }
   GstStateChangeReturn ret =
-      GST_ELEMENT_CLASS(gst_pause_detect_parent_class)->change_state(element, transition);
+      GST_ELEMENT_CLASS(gst_voicekit_pause_detect_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     pause_detect_reset_stream(self);
     self->state->has_caps = FALSE;
@@ -557,9 +564,9 @@ static GstStateChangeReturn gst_pause_detect_change_state(GstElement *element,
 
 /* ---- properties ------------------------------------------------------------- */
 
-static void gst_pause_detect_set_property(GObject *object, guint prop_id, const GValue *value,
-                                          GParamSpec *pspec) {
-  GstPauseDetect *self = GST_PAUSE_DETECT(object);
+static void gst_voicekit_pause_detect_set_property(GObject *object, guint prop_id,
+                                                   const GValue *value, GParamSpec *pspec) {
+  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(object);
   g_mutex_lock(&self->settings_lock);
   PauseDetectSettings &settings = *self->settings;
   switch (prop_id) {
@@ -585,7 +592,7 @@ static void gst_pause_detect_set_property(GObject *object, guint prop_id, const 
       return;
     }
     if (prop_id == PROP_ENGINE) {
-      settings.engine = static_cast<GstPauseDetectEngine>(g_value_get_enum(value));
+      settings.engine = static_cast<GstVoiceKitPauseDetectEngine>(g_value_get_enum(value));
     } else {
       const gchar *path = g_value_get_string(value);
       settings.model_path = path != nullptr ? path : "";
@@ -619,9 +626,9 @@ static void gst_pause_detect_set_property(GObject *object, guint prop_id, const 
   g_mutex_unlock(&self->settings_lock);
 }
 
-static void gst_pause_detect_get_property(GObject *object, guint prop_id, GValue *value,
-                                          GParamSpec *pspec) {
-  GstPauseDetect *self = GST_PAUSE_DETECT(object);
+static void gst_voicekit_pause_detect_get_property(GObject *object, guint prop_id, GValue *value,
+                                                   GParamSpec *pspec) {
+  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(object);
   g_mutex_lock(&self->settings_lock);
   const PauseDetectSettings &settings = *self->settings;
   switch (prop_id) {
@@ -673,15 +680,15 @@ static void gst_pause_detect_get_property(GObject *object, guint prop_id, GValue
 
 /* ---- GObject ---------------------------------------------------------------- */
 
-static void gst_pause_detect_finalize(GObject *object) {
-  GstPauseDetect *self = GST_PAUSE_DETECT(object);
+static void gst_voicekit_pause_detect_finalize(GObject *object) {
+  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(object);
   delete self->state;
   delete self->settings;
   g_mutex_clear(&self->settings_lock);
-  G_OBJECT_CLASS(gst_pause_detect_parent_class)->finalize(object);
+  G_OBJECT_CLASS(gst_voicekit_pause_detect_parent_class)->finalize(object);
 }
 
-static void gst_pause_detect_init(GstPauseDetect *self) {
+static void gst_voicekit_pause_detect_init(GstVoiceKitPauseDetect *self) {
   g_mutex_init(&self->settings_lock);
   self->settings = new PauseDetectSettings(); /* turn rule at kTurnDefaults */
   self->state = new PauseDetectState();
@@ -689,8 +696,9 @@ static void gst_pause_detect_init(GstPauseDetect *self) {
   gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
 
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
-  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_pause_detect_chain));
-  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_pause_detect_sink_event));
+  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_voicekit_pause_detect_chain));
+  gst_pad_set_event_function(self->sinkpad,
+                             GST_DEBUG_FUNCPTR(gst_voicekit_pause_detect_sink_event));
   GST_PAD_SET_PROXY_CAPS(self->sinkpad);
   GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
   GST_PAD_SET_PROXY_SCHEDULING(self->sinkpad);
@@ -703,16 +711,16 @@ static void gst_pause_detect_init(GstPauseDetect *self) {
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
 
-static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
+static void gst_voicekit_pause_detect_class_init(GstVoiceKitPauseDetectClass *klass) {
   GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
 
   GST_DEBUG_CATEGORY_INIT(pause_detect_debug, "pausedetect", 0,
                           "voice activity and end-of-turn detection");
 
-  gobject_class->set_property = gst_pause_detect_set_property;
-  gobject_class->get_property = gst_pause_detect_get_property;
-  gobject_class->finalize = gst_pause_detect_finalize;
+  gobject_class->set_property = gst_voicekit_pause_detect_set_property;
+  gobject_class->get_property = gst_voicekit_pause_detect_get_property;
+  gobject_class->finalize = gst_voicekit_pause_detect_finalize;
 
   const auto playing_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                       GST_PARAM_MUTABLE_PLAYING);
@@ -768,7 +776,8 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
                         "else builtin), builtin (band energy over an adaptive noise floor, no "
                         "model), silero (the Silero VAD v5/v6 network, native inference; "
                         "model-path). Chosen at READY->PAUSED; engine-in-use tells which runs",
-                        GST_TYPE_PAUSE_DETECT_ENGINE, GST_PAUSE_DETECT_ENGINE_AUTO, ready_flags));
+                        GST_TYPE_VOICEKIT_PAUSE_DETECT_ENGINE,
+                        GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO, ready_flags));
   g_object_class_install_property(
       gobject_class, PROP_MODEL_PATH,
       g_param_spec_string("model-path", "Model path",
@@ -784,7 +793,8 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
                           "(none before)",
                           "none",
                           static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  gst_type_mark_as_plugin_api(GST_TYPE_PAUSE_DETECT_ENGINE, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_VOICEKIT_PAUSE_DETECT_ENGINE,
+                              static_cast<GstPluginAPIFlags>(0));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -793,5 +803,5 @@ static void gst_pause_detect_class_init(GstPauseDetectClass *klass) {
       "Detects voice activity and the end of a speaker's turn frame by frame; posts messages "
       "and sends turn events downstream",
       "voicekit developers");
-  element_class->change_state = GST_DEBUG_FUNCPTR(gst_pause_detect_change_state);
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_voicekit_pause_detect_change_state);
 }

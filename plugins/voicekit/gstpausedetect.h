@@ -7,22 +7,23 @@
 G_BEGIN_DECLS
 
 /**
- * GstPauseDetectEngine:
- * @GST_PAUSE_DETECT_ENGINE_AUTO: silero when its model file is found, else builtin
- * @GST_PAUSE_DETECT_ENGINE_BUILTIN: band energy over an adaptive noise floor
- * @GST_PAUSE_DETECT_ENGINE_SILERO: the Silero VAD network, native inference
+ * GstVoiceKitPauseDetectEngine:
+ * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO: silero when its model file is found, else builtin
+ * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_BUILTIN: band energy over an adaptive noise floor
+ * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_SILERO: the Silero VAD network, native inference
  */
 typedef enum {
-  GST_PAUSE_DETECT_ENGINE_AUTO = 0,
-  GST_PAUSE_DETECT_ENGINE_BUILTIN = 1,
-  GST_PAUSE_DETECT_ENGINE_SILERO = 2,
-} GstPauseDetectEngine;
+  GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO = 0,
+  GST_VOICEKIT_PAUSE_DETECT_ENGINE_BUILTIN = 1,
+  GST_VOICEKIT_PAUSE_DETECT_ENGINE_SILERO = 2,
+} GstVoiceKitPauseDetectEngine;
 
-#define GST_TYPE_PAUSE_DETECT_ENGINE (gst_pause_detect_engine_get_type())
-GType gst_pause_detect_engine_get_type(void);
+#define GST_TYPE_VOICEKIT_PAUSE_DETECT_ENGINE (gst_voicekit_pause_detect_engine_get_type())
+GType gst_voicekit_pause_detect_engine_get_type(void);
 
-#define GST_TYPE_PAUSE_DETECT (gst_pause_detect_get_type())
-G_DECLARE_FINAL_TYPE(GstPauseDetect, gst_pause_detect, GST, PAUSE_DETECT, GstElement)
+#define GST_TYPE_VOICEKIT_PAUSE_DETECT (gst_voicekit_pause_detect_get_type())
+G_DECLARE_FINAL_TYPE(GstVoiceKitPauseDetect, gst_voicekit_pause_detect, GST, VOICEKIT_PAUSE_DETECT,
+                     GstElement)
 
 GST_ELEMENT_REGISTER_DECLARE(pausedetect);
 

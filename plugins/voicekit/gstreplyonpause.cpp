@@ -22,7 +22,7 @@
  *   audio is converted (format, rate, channels) as needed.
  * - `utterance_src` (request, `handler=pads`): each utterance as buffers
  *   carrying the session meta, bracketed by "GstVoiceKitUtterance" events
- *   (gst_event_parse_utterance(): "start", "end"), from a worker thread.
+ *   (gst_voicekit_event_parse_utterance(): "start", "end"), from a worker thread.
  * - `reply_sink` (request, `handler=pads`): the reply, any raw interleaved
  *   audio. The reply ends at the "end" utterance event coming back (elements
  *   pass custom events on) or fails at `handler-timeout`.
@@ -33,7 +33,7 @@
  * pause the handler (`handler`) gets it as a #GstSample (the input caps, one
  * buffer carrying the session meta, an info structure with `utterance`,
  * `webrtc-id`, `truncated`), with the utterance's session context current
- * (gst_session_context_get_current()) for the whole call:
+ * (gst_voicekit_session_context_get_current()) for the whole call:
  * - `echo` (default): the reply is the utterance.
  * - `signals`: the `utterance` signal, from a worker thread (never the
  *   streaming thread). Reply with the `push-reply` action (any thread, any
@@ -132,7 +132,7 @@ using element::stream_time_of;
   "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 2 ]"
 #define REPLY_AUDIO_CAPS "audio/x-raw, layout = (string) interleaved"
 
-constexpr GstReplyOnPauseHandler DEFAULT_HANDLER = GST_REPLY_ON_PAUSE_HANDLER_ECHO;
+constexpr GstVoiceKitReplyOnPauseHandler DEFAULT_HANDLER = GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO;
 constexpr guint64 DEFAULT_HANDLER_TIMEOUT = 30 * GST_SECOND;
 constexpr guint64 DEFAULT_MAX_UTTERANCE_DURATION = 60 * GST_SECOND;
 constexpr gboolean DEFAULT_CAN_INTERRUPT = TRUE;
@@ -182,9 +182,9 @@ static guint signals[LAST_SIGNAL];
  * to the streaming thread. */
 struct Reply {
   guint64 utterance = 0; /* 0: the greeting */
-  GstReplyOnPauseHandler kind = DEFAULT_HANDLER;
+  GstVoiceKitReplyOnPauseHandler kind = DEFAULT_HANDLER;
   gboolean greeting = FALSE;
-  GstSessionContext *context = nullptr;
+  GstVoiceKitSessionContext *context = nullptr;
   GCancellable *cancellable = g_cancellable_new(); /* wakes the worker to stop */
   gint64 deadline_us = 0;                          /* monotonic */
   gint64 decided_us = 0;                           /* monotonic, the pause decision */
@@ -211,7 +211,7 @@ struct Reply {
     if (converter != nullptr)
       gst_audio_converter_free(converter);
     if (context != nullptr)
-      gst_session_context_unref(context);
+      gst_voicekit_session_context_unref(context);
     g_object_unref(cancellable);
   }
 };
@@ -220,7 +220,7 @@ using ReplyPtr = std::shared_ptr<Reply>;
 /* Copied by the streaming thread when it needs them; guarded by
  * settings_lock. */
 struct ReplyOnPauseSettings {
-  GstReplyOnPauseHandler handler = DEFAULT_HANDLER;
+  GstVoiceKitReplyOnPauseHandler handler = DEFAULT_HANDLER;
   std::string command;
   guint64 handler_timeout = DEFAULT_HANDLER_TIMEOUT;
   gboolean can_interrupt = DEFAULT_CAN_INTERRUPT;
@@ -242,7 +242,7 @@ struct ReplyOnPauseState {
   GstClockTime span = DEFAULT_SPAN;          /* duration of the last input span */
   guint64 ignored_utterance = 0;             /* spoken during a reply: dropped */
   std::string session_id;                    /* whose audio this is */
-  GstSessionContext *session = nullptr;
+  GstVoiceKitSessionContext *session = nullptr;
   gboolean live = FALSE;
   gboolean live_known = FALSE;
 
@@ -254,7 +254,7 @@ struct ReplyOnPauseState {
 
   ~ReplyOnPauseState() {
     if (session != nullptr)
-      gst_session_context_unref(session);
+      gst_voicekit_session_context_unref(session);
   }
 };
 
@@ -322,7 +322,7 @@ struct ReplyNumbers {
   }
 };
 
-struct _GstReplyOnPause {
+struct _GstVoiceKitReplyOnPause {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
@@ -341,8 +341,9 @@ struct _GstReplyOnPause {
   ReplyNumbers *numbers;
 };
 
-G_DEFINE_TYPE(GstReplyOnPause, gst_reply_on_pause, GST_TYPE_ELEMENT)
-GST_ELEMENT_REGISTER_DEFINE(replyonpause, "replyonpause", GST_RANK_NONE, GST_TYPE_REPLY_ON_PAUSE)
+G_DEFINE_TYPE(GstVoiceKitReplyOnPause, gst_voicekit_reply_on_pause, GST_TYPE_ELEMENT)
+GST_ELEMENT_REGISTER_DEFINE(replyonpause, "replyonpause", GST_RANK_NONE,
+                            GST_TYPE_VOICEKIT_REPLY_ON_PAUSE)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REPLY_ON_PAUSE_CAPS));
@@ -357,19 +358,19 @@ static GstStaticPadTemplate reply_sink_template = GST_STATIC_PAD_TEMPLATE(
  * threads are created as needed and reused. */
 static GThreadPool *reply_workers;
 
-GType gst_reply_on_pause_handler_get_type(void) {
+GType gst_voicekit_reply_on_pause_handler_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
-      {GST_REPLY_ON_PAUSE_HANDLER_ECHO, "The reply is the utterance itself", "echo"},
-      {GST_REPLY_ON_PAUSE_HANDLER_SIGNALS,
+      {GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO, "The reply is the utterance itself", "echo"},
+      {GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_SIGNALS,
        "Application code: the utterance signal, replies with push-reply/end-reply", "signals"},
-      {GST_REPLY_ON_PAUSE_HANDLER_COMMAND, "Runs `command` per utterance, WAV in and out",
+      {GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_COMMAND, "Runs `command` per utterance, WAV in and out",
        "command"},
-      {GST_REPLY_ON_PAUSE_HANDLER_PADS,
+      {GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS,
        "Handler elements on the utterance_src and reply_sink request pads", "pads"},
       {0, nullptr, nullptr}};
   if (g_once_init_enter(&type)) {
-    GType registered = g_enum_register_static("GstReplyOnPauseHandler", values);
+    GType registered = g_enum_register_static("GstVoiceKitReplyOnPauseHandler", values);
     g_once_init_leave(&type, registered);
   }
   return type;
@@ -390,7 +391,7 @@ static GstClockTime running_time_of_stream_time(const GstSegment &segment, GstCl
              : 0;
 }
 
-static gboolean post_messages_enabled(GstReplyOnPause *self) {
+static gboolean post_messages_enabled(GstVoiceKitReplyOnPause *self) {
   g_mutex_lock(&self->settings_lock);
   const gboolean post = self->settings->post_messages;
   g_mutex_unlock(&self->settings_lock);
@@ -399,8 +400,8 @@ static gboolean post_messages_enabled(GstReplyOnPause *self) {
 
 /* Posts a `replyonpause` message; `extra` fields (name, type, value, ...,
  * nullptr) are appended. */
-static void post_reply_message(GstReplyOnPause *self, const char *event, guint64 utterance,
-                               GstSessionContext *context, GstClockTime running_time,
+static void post_reply_message(GstVoiceKitReplyOnPause *self, const char *event, guint64 utterance,
+                               GstVoiceKitSessionContext *context, GstClockTime running_time,
                                const char *first_extra, ...) {
   if (!post_messages_enabled(self))
     return;
@@ -410,7 +411,7 @@ static void post_reply_message(GstReplyOnPause *self, const char *event, guint64
                         G_TYPE_UINT64, stream_time_of(self->state->segment, running_time), nullptr);
   if (context != nullptr)
     gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
-                      gst_session_context_get_webrtc_id(context), nullptr);
+                      gst_voicekit_session_context_get_webrtc_id(context), nullptr);
   if (first_extra != nullptr) {
     va_list args;
     va_start(args, first_extra);
@@ -422,11 +423,11 @@ static void post_reply_message(GstReplyOnPause *self, const char *event, guint64
 
 /* ---- replies ---------------------------------------------------------------- */
 
-static ReplyPtr current_reply_locked(GstReplyOnPause *self) {
+static ReplyPtr current_reply_locked(GstVoiceKitReplyOnPause *self) {
   return *self->reply;
 }
 
-static ReplyPtr current_reply(GstReplyOnPause *self) {
+static ReplyPtr current_reply(GstVoiceKitReplyOnPause *self) {
   g_mutex_lock(&self->lock);
   ReplyPtr reply = *self->reply;
   g_mutex_unlock(&self->lock);
@@ -434,14 +435,14 @@ static ReplyPtr current_reply(GstReplyOnPause *self) {
 }
 
 /* The reply `utterance` if it is the current one and still takes audio. */
-static ReplyPtr open_reply_locked(GstReplyOnPause *self, guint64 utterance) {
+static ReplyPtr open_reply_locked(GstVoiceKitReplyOnPause *self, guint64 utterance) {
   const ReplyPtr &reply = *self->reply;
   if (!reply || reply->utterance != utterance || reply->ended || reply->failed || reply->cancelled)
     return nullptr;
   return reply;
 }
 
-static void fail_reply_locked(GstReplyOnPause *self, Reply &reply, const std::string &why) {
+static void fail_reply_locked(GstVoiceKitReplyOnPause *self, Reply &reply, const std::string &why) {
   if (reply.failed || reply.cancelled)
     return;
   reply.failed = TRUE;
@@ -451,7 +452,8 @@ static void fail_reply_locked(GstReplyOnPause *self, Reply &reply, const std::st
 
 /* Validates reply audio and queues it. FALSE when the reply does not take
  * audio (not current, ended, interrupted); broken audio fails the reply. */
-static gboolean queue_reply_audio(GstReplyOnPause *self, guint64 utterance, GstSample *sample) {
+static gboolean queue_reply_audio(GstVoiceKitReplyOnPause *self, guint64 utterance,
+                                  GstSample *sample) {
   GstAudioInfo info;
   std::string why;
   GstCaps *caps = sample != nullptr ? gst_sample_get_caps(sample) : nullptr;
@@ -491,7 +493,7 @@ static gboolean queue_reply_audio(GstReplyOnPause *self, guint64 utterance, GstS
   return TRUE;
 }
 
-static gboolean end_reply(GstReplyOnPause *self, guint64 utterance) {
+static gboolean end_reply(GstVoiceKitReplyOnPause *self, guint64 utterance) {
   g_mutex_lock(&self->lock);
   ReplyPtr reply = open_reply_locked(self, utterance);
   if (reply) {
@@ -502,7 +504,7 @@ static gboolean end_reply(GstReplyOnPause *self, guint64 utterance) {
   return reply != nullptr;
 }
 
-static gboolean fail_reply(GstReplyOnPause *self, guint64 utterance, const char *message) {
+static gboolean fail_reply(GstVoiceKitReplyOnPause *self, guint64 utterance, const char *message) {
   g_mutex_lock(&self->lock);
   ReplyPtr reply = open_reply_locked(self, utterance);
   if (reply)
@@ -514,21 +516,23 @@ static gboolean fail_reply(GstReplyOnPause *self, guint64 utterance, const char 
 }
 
 /* Action signal handlers: any thread. */
-static gboolean action_push_reply(GstReplyOnPause *self, guint64 utterance, GstSample *sample) {
+static gboolean action_push_reply(GstVoiceKitReplyOnPause *self, guint64 utterance,
+                                  GstSample *sample) {
   return queue_reply_audio(self, utterance, sample);
 }
-static gboolean action_end_reply(GstReplyOnPause *self, guint64 utterance) {
+static gboolean action_end_reply(GstVoiceKitReplyOnPause *self, guint64 utterance) {
   return end_reply(self, utterance);
 }
-static gboolean action_fail_reply(GstReplyOnPause *self, guint64 utterance, const gchar *message) {
+static gboolean action_fail_reply(GstVoiceKitReplyOnPause *self, guint64 utterance,
+                                  const gchar *message) {
   return fail_reply(self, utterance, message);
 }
 
-static void flush_handler_pads(GstReplyOnPause *self);
+static void flush_handler_pads(GstVoiceKitReplyOnPause *self);
 
 /* Stops `reply` for good: the output drops it, its handler is told to stop.
  * Any thread but never with `lock` held. */
-static void cancel_reply(GstReplyOnPause *self, const ReplyPtr &reply) {
+static void cancel_reply(GstVoiceKitReplyOnPause *self, const ReplyPtr &reply) {
   g_mutex_lock(&self->lock);
   const gboolean was_cancelled = reply->cancelled;
   reply->cancelled = TRUE;
@@ -540,13 +544,13 @@ static void cancel_reply(GstReplyOnPause *self, const ReplyPtr &reply) {
     return;
   g_cancellable_cancel(reply->cancellable);
   GST_DEBUG_OBJECT(self, "stopping the reply to utterance %" G_GUINT64_FORMAT, reply->utterance);
-  if (reply->kind == GST_REPLY_ON_PAUSE_HANDLER_SIGNALS || reply->greeting)
+  if (reply->kind == GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_SIGNALS || reply->greeting)
     g_signal_emit(self, signals[SIGNAL_REPLY_STOP], 0, reply->utterance);
-  else if (reply->kind == GST_REPLY_ON_PAUSE_HANDLER_PADS)
+  else if (reply->kind == GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS)
     flush_handler_pads(self);
 }
 
-static void cancel_current_reply(GstReplyOnPause *self) {
+static void cancel_current_reply(GstVoiceKitReplyOnPause *self) {
   if (ReplyPtr reply = current_reply(self))
     cancel_reply(self, reply);
 }
@@ -554,7 +558,7 @@ static void cancel_current_reply(GstReplyOnPause *self) {
 /* ---- handler workers -------------------------------------------------------- */
 
 struct HandlerTask {
-  GstReplyOnPause *self; /* a reference */
+  GstVoiceKitReplyOnPause *self; /* a reference */
   ReplyPtr reply;
   GstSample *utterance = nullptr; /* nullptr for the greeting */
 };
@@ -600,7 +604,8 @@ static GstCaps *caps_of_wav(const reply::WavFormat &format) {
   return gst_audio_info_to_caps(&info);
 }
 
-static void run_command(GstReplyOnPause *self, const ReplyPtr &reply, GstSample *utterance) {
+static void run_command(GstVoiceKitReplyOnPause *self, const ReplyPtr &reply,
+                        GstSample *utterance) {
   g_mutex_lock(&self->settings_lock);
   const std::string command_line = self->settings->command;
   g_mutex_unlock(&self->settings_lock);
@@ -621,7 +626,7 @@ static void run_command(GstReplyOnPause *self, const ReplyPtr &reply, GstSample 
   std::vector<std::pair<std::string, std::string>> env = {
       {"UTTERANCE", std::to_string(reply->utterance)}};
   if (reply->context != nullptr)
-    env.emplace_back("WEBRTC_ID", gst_session_context_get_webrtc_id(reply->context));
+    env.emplace_back("WEBRTC_ID", gst_voicekit_session_context_get_webrtc_id(reply->context));
 
   reply::Command command;
   std::string why;
@@ -711,7 +716,7 @@ static void run_command(GstReplyOnPause *self, const ReplyPtr &reply, GstSample 
 
 /* Pushes the utterance out of `utterance_src`, bracketed by start and end
  * events; the reply comes back on `reply_sink`. */
-static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
+static void push_to_handler_pads(GstVoiceKitReplyOnPause *self, const ReplyPtr &reply,
                                  GstSample *utterance) {
   GST_OBJECT_LOCK(self);
   GstPad *pad = self->handler_pads->utterance_src != nullptr
@@ -765,12 +770,12 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
     gst_segment_init(&segment, GST_FORMAT_TIME);
     pads.need_segment = !gst_pad_push_event(pad, gst_event_new_segment(&segment));
   }
-  gst_pad_push_event(
-      pad, gst_event_new_utterance(GST_UTTERANCE_EVENT_START, reply->utterance, reply->context));
+  gst_pad_push_event(pad, gst_voicekit_event_new_utterance(GST_VOICEKIT_UTTERANCE_EVENT_START,
+                                                           reply->utterance, reply->context));
   ret = gst_pad_push(pad, gst_buffer_ref(buffer));
   if (ret == GST_FLOW_OK)
-    gst_pad_push_event(
-        pad, gst_event_new_utterance(GST_UTTERANCE_EVENT_END, reply->utterance, reply->context));
+    gst_pad_push_event(pad, gst_voicekit_event_new_utterance(GST_VOICEKIT_UTTERANCE_EVENT_END,
+                                                             reply->utterance, reply->context));
   g_mutex_unlock(&self->handler_pads->push_lock);
   gst_object_unref(pad);
   if (ret != GST_FLOW_OK && !g_cancellable_is_cancelled(reply->cancellable))
@@ -780,7 +785,7 @@ static void push_to_handler_pads(GstReplyOnPause *self, const ReplyPtr &reply,
 
 static void run_handler(gpointer data, gpointer) {
   auto *task = static_cast<HandlerTask *>(data);
-  GstReplyOnPause *self = task->self;
+  GstVoiceKitReplyOnPause *self = task->self;
   const ReplyPtr &reply = task->reply;
   {
     /* The utterance's session is current for the whole call. */
@@ -793,20 +798,20 @@ static void run_handler(gpointer data, gpointer) {
         end_reply(self, reply->utterance);
     } else if (!g_cancellable_is_cancelled(reply->cancellable)) {
       switch (reply->kind) {
-      case GST_REPLY_ON_PAUSE_HANDLER_SIGNALS:
+      case GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_SIGNALS:
         if (!g_signal_has_handler_pending(self, signals[SIGNAL_UTTERANCE], 0, FALSE))
           fail_reply(self, reply->utterance,
                      "handler=signals but no application code is connected to `utterance`");
         else
           g_signal_emit(self, signals[SIGNAL_UTTERANCE], 0, reply->utterance, task->utterance);
         break;
-      case GST_REPLY_ON_PAUSE_HANDLER_COMMAND:
+      case GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_COMMAND:
         run_command(self, reply, task->utterance);
         break;
-      case GST_REPLY_ON_PAUSE_HANDLER_PADS:
+      case GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS:
         push_to_handler_pads(self, reply, task->utterance);
         break;
-      case GST_REPLY_ON_PAUSE_HANDLER_ECHO:
+      case GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO:
         break;
       }
     }
@@ -817,8 +822,9 @@ static void run_handler(gpointer data, gpointer) {
   delete task;
 }
 
-static void start_worker(GstReplyOnPause *self, const ReplyPtr &reply, GstSample *utterance) {
-  auto *task = new HandlerTask{GST_REPLY_ON_PAUSE(gst_object_ref(self)), reply,
+static void start_worker(GstVoiceKitReplyOnPause *self, const ReplyPtr &reply,
+                         GstSample *utterance) {
+  auto *task = new HandlerTask{GST_VOICEKIT_REPLY_ON_PAUSE(gst_object_ref(self)), reply,
                                utterance != nullptr ? gst_sample_ref(utterance) : nullptr};
   GError *error = nullptr;
   if (!g_thread_pool_push(reply_workers, task, &error)) {
@@ -836,7 +842,7 @@ static void start_worker(GstReplyOnPause *self, const ReplyPtr &reply, GstSample
 
 /* Drops what the handler elements still hold: flush utterance_src's branch.
  * The reply_sink side drops the flush (it never reaches the output). */
-static void flush_handler_pads(GstReplyOnPause *self) {
+static void flush_handler_pads(GstVoiceKitReplyOnPause *self) {
   GST_OBJECT_LOCK(self);
   GstPad *pad = self->handler_pads->utterance_src != nullptr
                     ? GST_PAD(gst_object_ref(self->handler_pads->utterance_src))
@@ -864,13 +870,13 @@ static void flush_handler_pads(GstReplyOnPause *self) {
   gst_object_unref(pad);
 }
 
-static GstFlowReturn gst_reply_on_pause_reply_chain(GstPad *, GstObject *parent,
-                                                    GstBuffer *buffer) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(parent);
+static GstFlowReturn gst_voicekit_reply_on_pause_reply_chain(GstPad *, GstObject *parent,
+                                                             GstBuffer *buffer) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(parent);
   HandlerPads &pads = *self->handler_pads;
   g_mutex_lock(&self->lock);
   ReplyPtr reply = current_reply_locked(self);
-  const gboolean takes = reply && reply->kind == GST_REPLY_ON_PAUSE_HANDLER_PADS &&
+  const gboolean takes = reply && reply->kind == GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS &&
                          !reply->greeting &&
                          (!pads.reply_saw_start || pads.reply_utterance == reply->utterance);
   const gboolean has_info = pads.reply_info_valid;
@@ -895,11 +901,12 @@ static GstFlowReturn gst_reply_on_pause_reply_chain(GstPad *, GstObject *parent,
   return GST_FLOW_OK;
 }
 
-static gboolean gst_reply_on_pause_reply_event(GstPad *pad, GstObject *parent, GstEvent *event) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(parent);
+static gboolean gst_voicekit_reply_on_pause_reply_event(GstPad *pad, GstObject *parent,
+                                                        GstEvent *event) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(parent);
   HandlerPads &pads = *self->handler_pads;
   gboolean ok = TRUE;
-  GstUtteranceEventType type;
+  GstVoiceKitUtteranceEventType type;
   guint64 utterance = 0;
   if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
     GstCaps *caps;
@@ -911,8 +918,8 @@ static gboolean gst_reply_on_pause_reply_event(GstPad *pad, GstObject *parent, G
     if (ok)
       pads.reply_info = info;
     g_mutex_unlock(&self->lock);
-  } else if (gst_event_parse_utterance(event, &type, &utterance, nullptr)) {
-    if (type == GST_UTTERANCE_EVENT_START) {
+  } else if (gst_voicekit_event_parse_utterance(event, &type, &utterance, nullptr)) {
+    if (type == GST_VOICEKIT_UTTERANCE_EVENT_START) {
       g_mutex_lock(&self->lock);
       pads.reply_saw_start = TRUE;
       pads.reply_utterance = utterance;
@@ -928,9 +935,10 @@ static gboolean gst_reply_on_pause_reply_event(GstPad *pad, GstObject *parent, G
   return ok;
 }
 
-static GstPad *gst_reply_on_pause_request_new_pad(GstElement *element, GstPadTemplate *templ,
-                                                  const gchar *, const GstCaps *) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(element);
+static GstPad *gst_voicekit_reply_on_pause_request_new_pad(GstElement *element,
+                                                           GstPadTemplate *templ, const gchar *,
+                                                           const GstCaps *) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(element);
   const gboolean is_src = GST_PAD_TEMPLATE_DIRECTION(templ) == GST_PAD_SRC;
   GST_OBJECT_LOCK(self);
   GstPad *&slot = is_src ? self->handler_pads->utterance_src : self->handler_pads->reply_sink;
@@ -945,8 +953,8 @@ static GstPad *gst_reply_on_pause_request_new_pad(GstElement *element, GstPadTem
   if (is_src) {
     g_atomic_int_set(&self->handler_pads->restart, TRUE);
   } else {
-    gst_pad_set_chain_function(pad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_reply_chain));
-    gst_pad_set_event_function(pad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_reply_event));
+    gst_pad_set_chain_function(pad, GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_reply_chain));
+    gst_pad_set_event_function(pad, GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_reply_event));
   }
   if (GST_STATE(element) >= GST_STATE_PAUSED || GST_STATE_PENDING(element) >= GST_STATE_PAUSED)
     gst_pad_set_active(pad, TRUE);
@@ -954,8 +962,8 @@ static GstPad *gst_reply_on_pause_request_new_pad(GstElement *element, GstPadTem
   return pad;
 }
 
-static void gst_reply_on_pause_release_pad(GstElement *element, GstPad *pad) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(element);
+static void gst_voicekit_reply_on_pause_release_pad(GstElement *element, GstPad *pad) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(element);
   GST_OBJECT_LOCK(self);
   if (self->handler_pads->utterance_src == pad)
     self->handler_pads->utterance_src = nullptr;
@@ -973,7 +981,7 @@ static GstClockTime out_position(const ReplyOnPauseState &state) {
                                                     GST_AUDIO_INFO_RATE(&state.out_info));
 }
 
-static gboolean negotiate_output(GstReplyOnPause *self) {
+static gboolean negotiate_output(GstVoiceKitReplyOnPause *self) {
   ReplyOnPauseState &state = *self->state;
   GstCaps *template_caps = gst_pad_get_pad_template_caps(self->srcpad);
   GstCaps *peer = gst_pad_peer_query_caps(self->srcpad, template_caps);
@@ -1040,7 +1048,7 @@ static guint64 samples_until(const ReplyOnPauseState &state, GstClockTime until)
 
 /* Converts the reply's queued chunks into the output format (streaming
  * thread, without `lock`). */
-static gboolean convert_reply(GstReplyOnPause *self, Reply &reply) {
+static gboolean convert_reply(GstVoiceKitReplyOnPause *self, Reply &reply) {
   const GstAudioInfo &out = self->state->out_info;
   g_mutex_lock(&self->lock);
   std::deque<GstSample *> chunks;
@@ -1095,7 +1103,7 @@ static gboolean convert_reply(GstReplyOnPause *self, Reply &reply) {
 
 /* The resampler holds back a few samples: push silence through it to get
  * the reply's last samples out. */
-static void drain_converter(GstReplyOnPause *self, Reply &reply) {
+static void drain_converter(GstVoiceKitReplyOnPause *self, Reply &reply) {
   if (reply.converter == nullptr)
     return;
   const gsize latency = gst_audio_converter_get_max_latency(reply.converter);
@@ -1112,8 +1120,8 @@ static void drain_converter(GstReplyOnPause *self, Reply &reply) {
   reply.converter = nullptr;
 }
 
-static GstBuffer *output_buffer(GstReplyOnPause *self, const Reply *reply, guint64 reply_frames,
-                                guint64 frames) {
+static GstBuffer *output_buffer(GstVoiceKitReplyOnPause *self, const Reply *reply,
+                                guint64 reply_frames, guint64 frames) {
   ReplyOnPauseState &state = *self->state;
   const gsize bpf = static_cast<gsize>(GST_AUDIO_INFO_BPF(&state.out_info));
   GstBuffer *buffer = gst_buffer_new_allocate(nullptr, frames * bpf, nullptr);
@@ -1133,14 +1141,14 @@ static GstBuffer *output_buffer(GstReplyOnPause *self, const Reply *reply, guint
   GST_BUFFER_DURATION(buffer) = end - start;
   GST_BUFFER_OFFSET(buffer) = state.out_samples;
   GST_BUFFER_OFFSET_END(buffer) = state.out_samples + frames;
-  GstSessionContext *context =
+  GstVoiceKitSessionContext *context =
       reply != nullptr && reply_frames > 0 ? reply->context : state.session;
   if (context != nullptr)
-    gst_buffer_set_session_context(buffer, context);
+    gst_voicekit_buffer_set_session_context(buffer, context);
   return buffer;
 }
 
-static void ensure_output_segment(GstReplyOnPause *self) {
+static void ensure_output_segment(GstVoiceKitReplyOnPause *self) {
   ReplyOnPauseState &state = *self->state;
   if (!state.need_segment)
     return;
@@ -1152,7 +1160,8 @@ static void ensure_output_segment(GstReplyOnPause *self) {
 }
 
 /* Reports and clears a failed or timed-out reply. */
-static void handle_failure(GstReplyOnPause *self, const ReplyPtr &reply, const std::string &why) {
+static void handle_failure(GstVoiceKitReplyOnPause *self, const ReplyPtr &reply,
+                           const std::string &why) {
   GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Reply handler failed"),
                       ("utterance %" G_GUINT64_FORMAT ": %s", reply->utterance, why.c_str()));
   post_reply_message(self, "handler-error", reply->utterance, reply->context,
@@ -1169,7 +1178,7 @@ enum class Drive {
 
 /* Produces output up to where the input stands: the current reply's audio
  * when it has some, silence otherwise. Streaming thread. */
-static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
+static GstFlowReturn drive_output(GstVoiceKitReplyOnPause *self, Drive mode) {
   ReplyOnPauseState &state = *self->state;
   if (state.in_end == GST_CLOCK_TIME_NONE)
     return GST_FLOW_OK;
@@ -1293,7 +1302,7 @@ static GstFlowReturn drive_output(GstReplyOnPause *self, Drive mode) {
 
 /* ---- input ------------------------------------------------------------------ */
 
-static void check_liveness(GstReplyOnPause *self) {
+static void check_liveness(GstVoiceKitReplyOnPause *self) {
   ReplyOnPauseState &state = *self->state;
   if (state.live_known)
     return;
@@ -1310,9 +1319,9 @@ static void check_liveness(GstReplyOnPause *self) {
 }
 
 /* Sizes the pre-roll from pausedetect's settings. */
-static void read_detector(GstReplyOnPause *self) {
+static void read_detector(GstVoiceKitReplyOnPause *self) {
   ReplyOnPauseState &state = *self->state;
-  GstStructure *detector = gst_pad_get_turn_detector(self->sinkpad);
+  GstStructure *detector = gst_voicekit_pad_get_turn_detector(self->sinkpad);
   state.detector_seen = detector != nullptr;
   if (detector == nullptr)
     return;
@@ -1328,23 +1337,23 @@ static void read_detector(GstReplyOnPause *self) {
   state.collector.set_limits(state.preroll, max_utterance);
 }
 
-static GstSessionContext *session_of(GstReplyOnPause *self, GstBuffer *buffer) {
+static GstVoiceKitSessionContext *session_of(GstVoiceKitReplyOnPause *self, GstBuffer *buffer) {
   return element::session_of(self->sinkpad, buffer);
 }
 
 /* A new webrtc-id on the input: a reply to the previous session stops, and
  * the application may greet the new one. */
-static void update_session(GstReplyOnPause *self, GstSessionContext *context) {
+static void update_session(GstVoiceKitReplyOnPause *self, GstVoiceKitSessionContext *context) {
   ReplyOnPauseState &state = *self->state;
   if (context == nullptr)
     return;
-  const char *id = gst_session_context_get_webrtc_id(context);
+  const char *id = gst_voicekit_session_context_get_webrtc_id(context);
   if (state.session != nullptr && state.session_id == id)
     return;
   const gboolean first = state.session == nullptr;
   if (state.session != nullptr)
-    gst_session_context_unref(state.session);
-  state.session = gst_session_context_ref(context);
+    gst_voicekit_session_context_unref(state.session);
+  state.session = gst_voicekit_session_context_ref(context);
   state.session_id = id;
   GST_INFO_OBJECT(self, "session %s starts", id);
   if (!first)
@@ -1354,8 +1363,8 @@ static void update_session(GstReplyOnPause *self, GstSessionContext *context) {
   auto greeting = std::make_shared<Reply>();
   greeting->greeting = TRUE;
   greeting->utterance = self->numbers->for_greeting();
-  greeting->kind = GST_REPLY_ON_PAUSE_HANDLER_SIGNALS;
-  greeting->context = gst_session_context_ref(context);
+  greeting->kind = GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_SIGNALS;
+  greeting->context = gst_voicekit_session_context_ref(context);
   g_mutex_lock(&self->settings_lock);
   greeting->deadline_us =
       g_get_monotonic_time() + static_cast<gint64>(self->settings->handler_timeout / GST_USECOND);
@@ -1370,8 +1379,9 @@ static void update_session(GstReplyOnPause *self, GstSessionContext *context) {
   start_worker(self, greeting, nullptr);
 }
 
-static GstSample *utterance_sample(GstReplyOnPause *self, guint64 number,
-                                   reply::Utterance &utterance, GstSessionContext *context) {
+static GstSample *utterance_sample(GstVoiceKitReplyOnPause *self, guint64 number,
+                                   reply::Utterance &utterance,
+                                   GstVoiceKitSessionContext *context) {
   ReplyOnPauseState &state = *self->state;
   const gsize size = utterance.data.size();
   auto *moved = new std::vector<uint8_t>(std::move(utterance.data));
@@ -1383,13 +1393,13 @@ static GstSample *utterance_sample(GstReplyOnPause *self, guint64 number,
       gst_util_uint64_scale_int(size / static_cast<gsize>(GST_AUDIO_INFO_BPF(&state.in_info)),
                                 GST_SECOND, GST_AUDIO_INFO_RATE(&state.in_info));
   if (context != nullptr)
-    gst_buffer_set_session_context(buffer, context);
+    gst_voicekit_buffer_set_session_context(buffer, context);
   GstCaps *caps = gst_audio_info_to_caps(&state.in_info);
   GstStructure *info = gst_structure_new("utterance", "utterance", G_TYPE_UINT64, number,
                                          "truncated", G_TYPE_BOOLEAN, utterance.truncated, nullptr);
   if (context != nullptr)
-    gst_structure_set(info, "webrtc-id", G_TYPE_STRING, gst_session_context_get_webrtc_id(context),
-                      nullptr);
+    gst_structure_set(info, "webrtc-id", G_TYPE_STRING,
+                      gst_voicekit_session_context_get_webrtc_id(context), nullptr);
   GstSample *sample = gst_sample_new(buffer, caps, nullptr, info);
   gst_caps_unref(caps);
   gst_buffer_unref(buffer);
@@ -1397,8 +1407,8 @@ static GstSample *utterance_sample(GstReplyOnPause *self, guint64 number,
 }
 
 /* The user paused: the utterance goes to the handler. */
-static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTime decision,
-                              GstClockTime onset, GstSessionContext *event_context) {
+static GstFlowReturn on_pause(GstVoiceKitReplyOnPause *self, guint64 number, GstClockTime decision,
+                              GstClockTime onset, GstVoiceKitSessionContext *event_context) {
   const gint64 decided_us = g_get_monotonic_time(); /* the pause reached us */
   ReplyOnPauseState &state = *self->state;
   if (state.ignored_utterance != 0 && number == state.ignored_utterance) {
@@ -1428,8 +1438,9 @@ static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTim
     GST_DEBUG_OBJECT(self, "utterance %" G_GUINT64_FORMAT " has no audio here", number);
     return GST_FLOW_OK;
   }
-  GstSessionContext *context =
-      event_context != nullptr ? gst_session_context_ref(event_context) : session_of(self, nullptr);
+  GstVoiceKitSessionContext *context = event_context != nullptr
+                                           ? gst_voicekit_session_context_ref(event_context)
+                                           : session_of(self, nullptr);
   const gboolean truncated = utterance.truncated;
   GstSample *sample = utterance_sample(self, number, utterance, context);
   const GstClockTime duration = GST_BUFFER_DURATION(gst_sample_get_buffer(sample));
@@ -1448,7 +1459,7 @@ static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTim
   post_reply_message(self, "utterance", number, context, decision, "duration", G_TYPE_UINT64,
                      duration, "truncated", G_TYPE_BOOLEAN, truncated, nullptr);
 
-  if (reply->kind == GST_REPLY_ON_PAUSE_HANDLER_ECHO) {
+  if (reply->kind == GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO) {
     reply->chunks.push_back(gst_sample_ref(sample));
     reply->got_audio = TRUE;
     reply->ended = TRUE;
@@ -1456,7 +1467,7 @@ static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTim
   g_mutex_lock(&self->lock);
   *self->reply = reply;
   g_mutex_unlock(&self->lock);
-  if (reply->kind != GST_REPLY_ON_PAUSE_HANDLER_ECHO)
+  if (reply->kind != GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO)
     start_worker(self, reply, sample);
   gst_sample_unref(sample);
   return drive_output(self, Drive::kInput);
@@ -1464,7 +1475,7 @@ static GstFlowReturn on_pause(GstReplyOnPause *self, guint64 number, GstClockTim
 
 /* The user started speaking: a reply in flight stops (or, with
  * can-interrupt=false, this utterance is ignored). */
-static void on_speech_start(GstReplyOnPause *self, guint64 number, GstClockTime decision,
+static void on_speech_start(GstVoiceKitReplyOnPause *self, guint64 number, GstClockTime decision,
                             GstClockTime onset) {
   ReplyOnPauseState &state = *self->state;
   if (ReplyPtr reply = current_reply(self)) {
@@ -1492,31 +1503,33 @@ static void on_speech_start(GstReplyOnPause *self, guint64 number, GstClockTime 
   state.collector.begin(onset);
 }
 
-static gboolean handle_turn_event(GstReplyOnPause *self, GstEvent *event, GstFlowReturn *ret) {
+static gboolean handle_turn_event(GstVoiceKitReplyOnPause *self, GstEvent *event,
+                                  GstFlowReturn *ret) {
   ReplyOnPauseState &state = *self->state;
-  GstTurnEventType type;
+  GstVoiceKitTurnEventType type;
   guint64 number = 0;
   GstClockTime decision, onset_stream, end_stream;
-  GstSessionContext *context = nullptr;
-  if (!gst_event_parse_turn(event, &type, &number, &decision, nullptr, &onset_stream, &end_stream,
-                            &context))
+  GstVoiceKitSessionContext *context = nullptr;
+  if (!gst_voicekit_event_parse_turn(event, &type, &number, &decision, nullptr, &onset_stream,
+                                     &end_stream, &context))
     return FALSE;
   *ret = GST_FLOW_OK;
   number = self->numbers->of_utterance(number);
   if (state.has_caps) {
     const GstClockTime onset = running_time_of_stream_time(state.segment, onset_stream);
-    if (type == GST_TURN_EVENT_SPEECH_START)
+    if (type == GST_VOICEKIT_TURN_EVENT_SPEECH_START)
       on_speech_start(self, number, decision, onset);
     else
       *ret = on_pause(self, number, decision, onset, context);
   }
   if (context != nullptr)
-    gst_session_context_unref(context);
+    gst_voicekit_session_context_unref(context);
   return TRUE;
 }
 
-static GstFlowReturn gst_reply_on_pause_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(parent);
+static GstFlowReturn gst_voicekit_reply_on_pause_chain(GstPad *, GstObject *parent,
+                                                       GstBuffer *buffer) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(parent);
   ReplyOnPauseState &state = *self->state;
   if (!state.has_caps) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No audio format was negotiated"),
@@ -1528,7 +1541,7 @@ static GstFlowReturn gst_reply_on_pause_chain(GstPad *, GstObject *parent, GstBu
     read_detector(self);
     if (!state.detector_seen) {
       GST_ELEMENT_ERROR(self, CORE, FAILED, ("replyonpause needs pausedetect upstream"),
-                        ("no turn detector event (" GST_TURN_DETECTOR_EVENT_NAME
+                        ("no turn detector event (" GST_VOICEKIT_TURN_DETECTOR_EVENT_NAME
                          ") came before the first buffer: link `pausedetect ! replyonpause`"));
       gst_buffer_unref(buffer);
       return GST_FLOW_ERROR;
@@ -1551,10 +1564,10 @@ static GstFlowReturn gst_reply_on_pause_chain(GstPad *, GstObject *parent, GstBu
     start = state.in_end != GST_CLOCK_TIME_NONE ? state.in_end : 0;
   }
 
-  GstSessionContext *context = session_of(self, buffer);
+  GstVoiceKitSessionContext *context = session_of(self, buffer);
   update_session(self, context);
   if (context != nullptr)
-    gst_session_context_unref(context);
+    gst_voicekit_session_context_unref(context);
 
   if (state.ignored_utterance == 0 || state.collector.collecting()) {
     GstMapInfo map;
@@ -1571,7 +1584,7 @@ static GstFlowReturn gst_reply_on_pause_chain(GstPad *, GstObject *parent, GstBu
   return drive_output(self, Drive::kInput);
 }
 
-static gboolean set_input_caps(GstReplyOnPause *self, GstCaps *caps) {
+static gboolean set_input_caps(GstVoiceKitReplyOnPause *self, GstCaps *caps) {
   ReplyOnPauseState &state = *self->state;
   GstAudioInfo info;
   if (!gst_audio_info_from_caps(&info, caps)) {
@@ -1597,7 +1610,7 @@ static gboolean set_input_caps(GstReplyOnPause *self, GstCaps *caps) {
   return TRUE;
 }
 
-static void reset_streaming(GstReplyOnPause *self) {
+static void reset_streaming(GstVoiceKitReplyOnPause *self) {
   ReplyOnPauseState &state = *self->state;
   cancel_current_reply(self);
   state.collector.reset();
@@ -1610,8 +1623,9 @@ static void reset_streaming(GstReplyOnPause *self) {
   gst_segment_init(&state.segment, GST_FORMAT_TIME);
 }
 
-static gboolean gst_reply_on_pause_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(parent);
+static gboolean gst_voicekit_reply_on_pause_sink_event(GstPad *pad, GstObject *parent,
+                                                       GstEvent *event) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(parent);
   ReplyOnPauseState &state = *self->state;
   GstFlowReturn flow = GST_FLOW_OK;
   if (handle_turn_event(self, event, &flow)) {
@@ -1639,7 +1653,7 @@ static gboolean gst_reply_on_pause_sink_event(GstPad *pad, GstObject *parent, Gs
     return TRUE; /* the output has its own segment */
   }
   case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-    if (gst_event_has_name(event, GST_TURN_DETECTOR_EVENT_NAME)) {
+    if (gst_event_has_name(event, GST_VOICEKIT_TURN_DETECTOR_EVENT_NAME)) {
       gst_event_unref(event);
       state.detector_seen = FALSE; /* read again before the next buffer */
       return TRUE;
@@ -1689,8 +1703,9 @@ static gboolean gst_reply_on_pause_sink_event(GstPad *pad, GstObject *parent, Gs
   return gst_pad_event_default(pad, parent, event);
 }
 
-static gboolean gst_reply_on_pause_src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(parent);
+static gboolean gst_voicekit_reply_on_pause_src_query(GstPad *pad, GstObject *parent,
+                                                      GstQuery *query) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(parent);
   if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
     /* Any format the template allows: replies are converted. */
     GstCaps *filter;
@@ -1708,8 +1723,9 @@ static gboolean gst_reply_on_pause_src_query(GstPad *pad, GstObject *parent, Gst
   return gst_pad_query_default(pad, GST_OBJECT(self), query);
 }
 
-static GstIterator *gst_reply_on_pause_iterate_internal_links(GstPad *pad, GstObject *parent) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(parent);
+static GstIterator *gst_voicekit_reply_on_pause_iterate_internal_links(GstPad *pad,
+                                                                       GstObject *parent) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(parent);
   /* Only the main path: queries must not loop through the handler branch. */
   GstPad *other = pad == self->sinkpad  ? self->srcpad
                   : pad == self->srcpad ? self->sinkpad
@@ -1724,9 +1740,9 @@ static GstIterator *gst_reply_on_pause_iterate_internal_links(GstPad *pad, GstOb
   return it;
 }
 
-static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
-                                                            GstStateChange transition) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(element);
+static GstStateChangeReturn gst_voicekit_reply_on_pause_change_state(GstElement *element,
+                                                                     GstStateChange transition) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(element);
   switch (transition) {
   case GST_STATE_CHANGE_READY_TO_PAUSED:
     g_mutex_lock(&self->lock);
@@ -1748,8 +1764,8 @@ static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
   default:
     break;
   }
-  GstStateChangeReturn ret =
-      GST_ELEMENT_CLASS(gst_reply_on_pause_parent_class)->change_state(element, transition);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_voicekit_reply_on_pause_parent_class)
+                                 ->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     ReplyOnPauseState &state = *self->state;
     reset_streaming(self);
@@ -1758,7 +1774,7 @@ static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
     state.detector_seen = FALSE;
     state.session_id.clear();
     if (state.session != nullptr)
-      gst_session_context_unref(state.session);
+      gst_voicekit_session_context_unref(state.session);
     state.session = nullptr;
     g_mutex_lock(&self->lock);
     self->handler_pads->reply_info_valid = FALSE;
@@ -1770,14 +1786,14 @@ static GstStateChangeReturn gst_reply_on_pause_change_state(GstElement *element,
 
 /* ---- properties ------------------------------------------------------------- */
 
-static void gst_reply_on_pause_set_property(GObject *object, guint prop_id, const GValue *value,
-                                            GParamSpec *pspec) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(object);
+static void gst_voicekit_reply_on_pause_set_property(GObject *object, guint prop_id,
+                                                     const GValue *value, GParamSpec *pspec) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(object);
   g_mutex_lock(&self->settings_lock);
   ReplyOnPauseSettings &settings = *self->settings;
   switch (prop_id) {
   case PROP_HANDLER:
-    settings.handler = static_cast<GstReplyOnPauseHandler>(g_value_get_enum(value));
+    settings.handler = static_cast<GstVoiceKitReplyOnPauseHandler>(g_value_get_enum(value));
     break;
   case PROP_COMMAND: {
     const gchar *command = g_value_get_string(value);
@@ -1806,9 +1822,9 @@ static void gst_reply_on_pause_set_property(GObject *object, guint prop_id, cons
   g_mutex_unlock(&self->settings_lock);
 }
 
-static void gst_reply_on_pause_get_property(GObject *object, guint prop_id, GValue *value,
-                                            GParamSpec *pspec) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(object);
+static void gst_voicekit_reply_on_pause_get_property(GObject *object, guint prop_id, GValue *value,
+                                                     GParamSpec *pspec) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(object);
   g_mutex_lock(&self->settings_lock);
   const ReplyOnPauseSettings &settings = *self->settings;
   switch (prop_id) {
@@ -1842,8 +1858,8 @@ static void gst_reply_on_pause_get_property(GObject *object, guint prop_id, GVal
 
 /* ---- life cycle ------------------------------------------------------------- */
 
-static void gst_reply_on_pause_finalize(GObject *object) {
-  GstReplyOnPause *self = GST_REPLY_ON_PAUSE(object);
+static void gst_voicekit_reply_on_pause_finalize(GObject *object) {
+  GstVoiceKitReplyOnPause *self = GST_VOICEKIT_REPLY_ON_PAUSE(object);
   delete self->reply;
   gst_caps_replace(&self->handler_pads->caps, nullptr);
   delete self->handler_pads;
@@ -1853,10 +1869,10 @@ static void gst_reply_on_pause_finalize(GObject *object) {
   g_mutex_clear(&self->settings_lock);
   g_mutex_clear(&self->lock);
   g_cond_clear(&self->cond);
-  G_OBJECT_CLASS(gst_reply_on_pause_parent_class)->finalize(object);
+  G_OBJECT_CLASS(gst_voicekit_reply_on_pause_parent_class)->finalize(object);
 }
 
-static void gst_reply_on_pause_init(GstReplyOnPause *self) {
+static void gst_voicekit_reply_on_pause_init(GstVoiceKitReplyOnPause *self) {
   g_mutex_init(&self->settings_lock);
   g_mutex_init(&self->lock);
   g_cond_init(&self->cond);
@@ -1869,29 +1885,31 @@ static void gst_reply_on_pause_init(GstReplyOnPause *self) {
   gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
 
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
-  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_chain));
-  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_sink_event));
+  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_chain));
+  gst_pad_set_event_function(self->sinkpad,
+                             GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_sink_event));
   gst_pad_set_iterate_internal_links_function(
-      self->sinkpad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_iterate_internal_links));
+      self->sinkpad, GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_iterate_internal_links));
   gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
-  gst_pad_set_query_function(self->srcpad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_src_query));
+  gst_pad_set_query_function(self->srcpad,
+                             GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_src_query));
   gst_pad_set_iterate_internal_links_function(
-      self->srcpad, GST_DEBUG_FUNCPTR(gst_reply_on_pause_iterate_internal_links));
+      self->srcpad, GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_iterate_internal_links));
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
 
-static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
+static void gst_voicekit_reply_on_pause_class_init(GstVoiceKitReplyOnPauseClass *klass) {
   GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(reply_on_pause_debug, "replyonpause", 0,
                           "voicekit: utterances to handlers, replies back");
   reply_workers = g_thread_pool_new(run_handler, nullptr, -1, FALSE, nullptr);
 
-  gobject_class->set_property = gst_reply_on_pause_set_property;
-  gobject_class->get_property = gst_reply_on_pause_get_property;
-  gobject_class->finalize = gst_reply_on_pause_finalize;
+  gobject_class->set_property = gst_voicekit_reply_on_pause_set_property;
+  gobject_class->get_property = gst_voicekit_reply_on_pause_get_property;
+  gobject_class->finalize = gst_voicekit_reply_on_pause_finalize;
 
   const GParamFlags mutable_flags = element::kPlayingFlags;
   g_object_class_install_property(
@@ -1901,7 +1919,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
                         "(application code), command (a program per utterance, WAV in and out), "
                         "pads (handler elements on the request pads). Applies from the next "
                         "utterance",
-                        GST_TYPE_REPLY_ON_PAUSE_HANDLER, DEFAULT_HANDLER, mutable_flags));
+                        GST_TYPE_VOICEKIT_REPLY_ON_PAUSE_HANDLER, DEFAULT_HANDLER, mutable_flags));
   g_object_class_install_property(
       gobject_class, PROP_COMMAND,
       g_param_spec_string("command", "Command",
@@ -1934,7 +1952,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
                                  DEFAULT_POST_MESSAGES);
 
   /**
-   * GstReplyOnPause::utterance:
+   * GstVoiceKitReplyOnPause::utterance:
    * @element: the element
    * @utterance: the utterance number (from pausedetect)
    * @sample: the utterance: caps and one buffer with the session meta
@@ -1946,7 +1964,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
       g_signal_new("utterance", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
                    nullptr, G_TYPE_NONE, 2, G_TYPE_UINT64, GST_TYPE_SAMPLE);
   /**
-   * GstReplyOnPause::greeting:
+   * GstVoiceKitReplyOnPause::greeting:
    * @element: the element
    * @context: the session that starts
    *
@@ -1957,9 +1975,9 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
    */
   signals[SIGNAL_GREETING] = g_signal_new(
       "greeting", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
-      nullptr, nullptr, G_TYPE_BOOLEAN, 2, GST_TYPE_SESSION_CONTEXT, G_TYPE_UINT64);
+      nullptr, nullptr, G_TYPE_BOOLEAN, 2, GST_TYPE_VOICEKIT_SESSION_CONTEXT, G_TYPE_UINT64);
   /**
-   * GstReplyOnPause::reply-stop:
+   * GstVoiceKitReplyOnPause::reply-stop:
    * @element: the element
    * @utterance: the reply to stop
    *
@@ -1972,7 +1990,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
       g_signal_new("reply-stop", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
                    nullptr, G_TYPE_NONE, 1, G_TYPE_UINT64);
   /**
-   * GstReplyOnPause::push-reply:
+   * GstVoiceKitReplyOnPause::push-reply:
    * @element: the element
    * @utterance: the utterance replied to (0: the greeting)
    * @sample: reply audio: raw interleaved audio caps and a buffer
@@ -1986,7 +2004,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
       static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(action_push_reply),
       nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_UINT64, GST_TYPE_SAMPLE);
   /**
-   * GstReplyOnPause::end-reply:
+   * GstVoiceKitReplyOnPause::end-reply:
    * @element: the element
    * @utterance: the utterance replied to
    *
@@ -1997,7 +2015,7 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
       static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(action_end_reply),
       nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 1, G_TYPE_UINT64);
   /**
-   * GstReplyOnPause::fail-reply:
+   * GstVoiceKitReplyOnPause::fail-reply:
    * @element: the element
    * @utterance: the utterance replied to
    * @message: why
@@ -2018,8 +2036,9 @@ static void gst_reply_on_pause_class_init(GstReplyOnPauseClass *klass) {
       "Hands each utterance to a handler when the user pauses and streams the reply back; "
       "the user speaking stops a reply at once",
       "gst-voicekit developers");
-  element_class->change_state = GST_DEBUG_FUNCPTR(gst_reply_on_pause_change_state);
-  element_class->request_new_pad = GST_DEBUG_FUNCPTR(gst_reply_on_pause_request_new_pad);
-  element_class->release_pad = GST_DEBUG_FUNCPTR(gst_reply_on_pause_release_pad);
-  gst_type_mark_as_plugin_api(GST_TYPE_REPLY_ON_PAUSE_HANDLER, static_cast<GstPluginAPIFlags>(0));
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_change_state);
+  element_class->request_new_pad = GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_release_pad);
+  gst_type_mark_as_plugin_api(GST_TYPE_VOICEKIT_REPLY_ON_PAUSE_HANDLER,
+                              static_cast<GstPluginAPIFlags>(0));
 }

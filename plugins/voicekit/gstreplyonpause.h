@@ -7,26 +7,27 @@
 G_BEGIN_DECLS
 
 /**
- * GstReplyOnPauseHandler:
- * @GST_REPLY_ON_PAUSE_HANDLER_ECHO: the reply is the utterance itself
- * @GST_REPLY_ON_PAUSE_HANDLER_SIGNALS: application code, through the
+ * GstVoiceKitReplyOnPauseHandler:
+ * @GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO: the reply is the utterance itself
+ * @GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_SIGNALS: application code, through the
  *   `utterance` signal and the `push-reply` / `end-reply` / `fail-reply` actions
- * @GST_REPLY_ON_PAUSE_HANDLER_COMMAND: a program run per utterance (`command`)
- * @GST_REPLY_ON_PAUSE_HANDLER_PADS: handler elements linked to the
+ * @GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_COMMAND: a program run per utterance (`command`)
+ * @GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS: handler elements linked to the
  *   `utterance_src` and `reply_sink` request pads
  */
 typedef enum {
-  GST_REPLY_ON_PAUSE_HANDLER_ECHO = 0,
-  GST_REPLY_ON_PAUSE_HANDLER_SIGNALS = 1,
-  GST_REPLY_ON_PAUSE_HANDLER_COMMAND = 2,
-  GST_REPLY_ON_PAUSE_HANDLER_PADS = 3,
-} GstReplyOnPauseHandler;
+  GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO = 0,
+  GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_SIGNALS = 1,
+  GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_COMMAND = 2,
+  GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS = 3,
+} GstVoiceKitReplyOnPauseHandler;
 
-#define GST_TYPE_REPLY_ON_PAUSE_HANDLER (gst_reply_on_pause_handler_get_type())
-GType gst_reply_on_pause_handler_get_type(void);
+#define GST_TYPE_VOICEKIT_REPLY_ON_PAUSE_HANDLER (gst_voicekit_reply_on_pause_handler_get_type())
+GType gst_voicekit_reply_on_pause_handler_get_type(void);
 
-#define GST_TYPE_REPLY_ON_PAUSE (gst_reply_on_pause_get_type())
-G_DECLARE_FINAL_TYPE(GstReplyOnPause, gst_reply_on_pause, GST, REPLY_ON_PAUSE, GstElement)
+#define GST_TYPE_VOICEKIT_REPLY_ON_PAUSE (gst_voicekit_reply_on_pause_get_type())
+G_DECLARE_FINAL_TYPE(GstVoiceKitReplyOnPause, gst_voicekit_reply_on_pause, GST,
+                     VOICEKIT_REPLY_ON_PAUSE, GstElement)
 
 GST_ELEMENT_REGISTER_DECLARE(replyonpause);
 

@@ -11,21 +11,21 @@
  * scheduling queries are proxied: the element is transparent to negotiation.
  *
  * What it does to the stream:
- * - every buffer gets a #GstSessionMeta holding a reference to the current
- *   #GstSessionContext (no copy of audio memory, no string copy). A buffer
+ * - every buffer gets a #GstVoiceKitSessionMeta holding a reference to the current
+ *   #GstVoiceKitSessionContext (no copy of audio memory, no string copy). A buffer
  *   that arrives with another session's meta is re-tagged: it never carries
  *   two. Buffer lists are tagged buffer by buffer.
  * - before the first buffer, and before the first buffer after any change, a
  *   sticky serialized custom downstream event named "GstVoiceKitSession"
- *   (fields: "context" #GstSessionContext, "webrtc-id" string, "created-us"
+ *   (fields: "context" #GstVoiceKitSessionContext, "webrtc-id" string, "created-us"
  *   gint64 microseconds since the Unix epoch). Session events arriving from
  *   upstream are dropped: this element's session replaces them.
  * - while a buffer is pushed downstream, the session is the current context of
- *   the streaming thread (gst_session_context_get_current()), so application
+ *   the streaming thread (gst_voicekit_session_context_get_current()), so application
  *   callbacks reached in that thread (appsink, pad probes, handoff signals, up
  *   to the next queue) see it.
  * - a custom "GstVoiceKitSession" query from downstream
- *   (gst_pad_query_session_context()) is answered with the current session.
+ *   (gst_voicekit_pad_query_session_context()) is answered with the current session.
  *
  * Properties (all writable in every state; a change applies from the next
  * buffer and sends a new sticky event):
@@ -35,7 +35,7 @@
  *   control-character id is refused with a warning on the bus and the previous
  *   id is kept.
  * - "fields" (GstStructure): extra session data (user, device, auth claims...).
- * - "context" (GstSessionContext, read-only): the session being applied.
+ * - "context" (GstVoiceKitSessionContext, read-only): the session being applied.
  *
  * Messages: element message "sessiontag" when an id was generated, with
  * "webrtc-id" (string) and "generated" (boolean, TRUE), posted when the element
@@ -57,23 +57,23 @@ GST_DEBUG_CATEGORY_STATIC(session_tag_debug);
 enum { PROP_0, PROP_WEBRTC_ID, PROP_FIELDS, PROP_CONTEXT };
 
 /* Written by property setters from any thread, read by the streaming thread:
- * guarded by GstSessionTag::settings_lock. `context` is rebuilt on every
+ * guarded by GstVoiceKitSessionTag::settings_lock. `context` is rebuilt on every
  * change, so readers take a reference and never see a half-made session. */
 struct SessionTagSettings {
-  GstSessionContext *context; /* never NULL after init */
-  gboolean id_generated;      /* context's id came from gst_session_id_generate() */
-  gboolean id_announced;      /* the generated id was posted on the bus */
-  gint version;               /* bumped (atomically, under the lock) on every change */
+  GstVoiceKitSessionContext *context; /* never NULL after init */
+  gboolean id_generated; /* context's id came from gst_voicekit_session_id_generate() */
+  gboolean id_announced; /* the generated id was posted on the bus */
+  gint version;          /* bumped (atomically, under the lock) on every change */
 };
 
 /* Owned by the streaming thread (chain and serialized events); reset in state
  * changes while streaming is stopped. No lock. */
 struct SessionTagState {
-  GstSessionContext *sent_context; /* last context sent downstream as sticky event */
-  gint seen_version;               /* settings.version that sent_context came from */
+  GstVoiceKitSessionContext *sent_context; /* last context sent downstream as sticky event */
+  gint seen_version;                       /* settings.version that sent_context came from */
 };
 
-struct _GstSessionTag {
+struct _GstVoiceKitSessionTag {
   GstElement parent;
   GstPad *sinkpad;
   GstPad *srcpad;
@@ -83,8 +83,8 @@ struct _GstSessionTag {
   SessionTagState state;
 };
 
-G_DEFINE_TYPE(GstSessionTag, gst_session_tag, GST_TYPE_ELEMENT)
-GST_ELEMENT_REGISTER_DEFINE(sessiontag, "sessiontag", GST_RANK_NONE, GST_TYPE_SESSION_TAG)
+G_DEFINE_TYPE(GstVoiceKitSessionTag, gst_voicekit_session_tag, GST_TYPE_ELEMENT)
+GST_ELEMENT_REGISTER_DEFINE(sessiontag, "sessiontag", GST_RANK_NONE, GST_TYPE_VOICEKIT_SESSION_TAG)
 
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -93,58 +93,62 @@ static GstStaticPadTemplate src_template =
 
 /* ---- settings --------------------------------------------------------------- */
 
-static GstSessionContext *session_tag_ref_context(GstSessionTag *self) {
+static GstVoiceKitSessionContext *session_tag_ref_context(GstVoiceKitSessionTag *self) {
   g_mutex_lock(&self->settings_lock);
-  GstSessionContext *context = gst_session_context_ref(self->settings.context);
+  GstVoiceKitSessionContext *context = gst_voicekit_session_context_ref(self->settings.context);
   g_mutex_unlock(&self->settings_lock);
   return context;
 }
 
 /* Takes ownership of `context`. Called with settings_lock held. */
-static void session_tag_replace_context_locked(GstSessionTag *self, GstSessionContext *context) {
-  GstSessionContext *old = self->settings.context;
+static void session_tag_replace_context_locked(GstVoiceKitSessionTag *self,
+                                               GstVoiceKitSessionContext *context) {
+  GstVoiceKitSessionContext *old = self->settings.context;
   self->settings.context = context;
   g_atomic_int_inc(&self->settings.version);
   if (old != nullptr)
-    gst_session_context_unref(old);
+    gst_voicekit_session_context_unref(old);
 }
 
-static void session_tag_set_webrtc_id(GstSessionTag *self, const gchar *webrtc_id) {
+static void session_tag_set_webrtc_id(GstVoiceKitSessionTag *self, const gchar *webrtc_id) {
   GError *error = nullptr;
-  if (!gst_session_id_is_valid(webrtc_id, &error)) {
-    GstSessionContext *kept = session_tag_ref_context(self);
-    GST_ELEMENT_WARNING(self, LIBRARY, SETTINGS, ("Refusing webrtc-id: %s", error->message),
-                        ("keeping webrtc-id '%s'", gst_session_context_get_webrtc_id(kept)));
-    gst_session_context_unref(kept);
+  if (!gst_voicekit_session_id_is_valid(webrtc_id, &error)) {
+    GstVoiceKitSessionContext *kept = session_tag_ref_context(self);
+    GST_ELEMENT_WARNING(
+        self, LIBRARY, SETTINGS, ("Refusing webrtc-id: %s", error->message),
+        ("keeping webrtc-id '%s'", gst_voicekit_session_context_get_webrtc_id(kept)));
+    gst_voicekit_session_context_unref(kept);
     g_error_free(error);
     return;
   }
   g_mutex_lock(&self->settings_lock);
-  GstSessionContext *current = self->settings.context;
-  if (g_strcmp0(gst_session_context_get_webrtc_id(current), webrtc_id) != 0) {
+  GstVoiceKitSessionContext *current = self->settings.context;
+  if (g_strcmp0(gst_voicekit_session_context_get_webrtc_id(current), webrtc_id) != 0) {
     /* A new id is a new session: new creation time, same extra fields. */
     session_tag_replace_context_locked(
-        self, gst_session_context_new(webrtc_id, gst_session_context_get_fields(current)));
+        self, gst_voicekit_session_context_new(webrtc_id,
+                                               gst_voicekit_session_context_get_fields(current)));
     self->settings.id_generated = FALSE;
     GST_INFO_OBJECT(self, "webrtc-id is now '%s'", webrtc_id);
   }
   g_mutex_unlock(&self->settings_lock);
 }
 
-static void session_tag_set_fields(GstSessionTag *self, const GstStructure *fields) {
+static void session_tag_set_fields(GstVoiceKitSessionTag *self, const GstStructure *fields) {
   g_mutex_lock(&self->settings_lock);
-  GstSessionContext *current = self->settings.context;
+  GstVoiceKitSessionContext *current = self->settings.context;
   /* Same session, more (or other) data about it: keep id and creation time. */
   session_tag_replace_context_locked(
-      self, gst_session_context_new_full(gst_session_context_get_webrtc_id(current), fields,
-                                         gst_session_context_get_created_us(current)));
+      self, gst_voicekit_session_context_new_full(
+                gst_voicekit_session_context_get_webrtc_id(current), fields,
+                gst_voicekit_session_context_get_created_us(current)));
   g_mutex_unlock(&self->settings_lock);
   GST_INFO_OBJECT(self, "fields are now %" GST_PTR_FORMAT, static_cast<const void *>(fields));
 }
 
-static void gst_session_tag_set_property(GObject *object, guint prop_id, const GValue *value,
-                                         GParamSpec *pspec) {
-  GstSessionTag *self = GST_SESSION_TAG(object);
+static void gst_voicekit_session_tag_set_property(GObject *object, guint prop_id,
+                                                  const GValue *value, GParamSpec *pspec) {
+  GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(object);
   switch (prop_id) {
   case PROP_WEBRTC_ID:
     session_tag_set_webrtc_id(self, g_value_get_string(value));
@@ -158,16 +162,16 @@ static void gst_session_tag_set_property(GObject *object, guint prop_id, const G
   }
 }
 
-static void gst_session_tag_get_property(GObject *object, guint prop_id, GValue *value,
-                                         GParamSpec *pspec) {
-  GstSessionTag *self = GST_SESSION_TAG(object);
-  GstSessionContext *context = session_tag_ref_context(self);
+static void gst_voicekit_session_tag_get_property(GObject *object, guint prop_id, GValue *value,
+                                                  GParamSpec *pspec) {
+  GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(object);
+  GstVoiceKitSessionContext *context = session_tag_ref_context(self);
   switch (prop_id) {
   case PROP_WEBRTC_ID:
-    g_value_set_string(value, gst_session_context_get_webrtc_id(context));
+    g_value_set_string(value, gst_voicekit_session_context_get_webrtc_id(context));
     break;
   case PROP_FIELDS:
-    g_value_set_boxed(value, gst_session_context_get_fields(context));
+    g_value_set_boxed(value, gst_voicekit_session_context_get_fields(context));
     break;
   case PROP_CONTEXT:
     g_value_set_boxed(value, context);
@@ -176,84 +180,88 @@ static void gst_session_tag_get_property(GObject *object, guint prop_id, GValue 
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
   }
-  gst_session_context_unref(context);
+  gst_voicekit_session_context_unref(context);
 }
 
 /* ---- streaming -------------------------------------------------------------- */
 
 /* Sends the session event downstream when the context changed since the last
  * one sent. Streaming thread only. Takes ownership of `context`. */
-static void session_tag_sync_event(GstSessionTag *self, GstSessionContext *context) {
+static void session_tag_sync_event(GstVoiceKitSessionTag *self,
+                                   GstVoiceKitSessionContext *context) {
   if (context == self->state.sent_context) {
-    gst_session_context_unref(context);
+    gst_voicekit_session_context_unref(context);
     return;
   }
   if (self->state.sent_context != nullptr)
-    gst_session_context_unref(self->state.sent_context);
+    gst_voicekit_session_context_unref(self->state.sent_context);
   self->state.sent_context = context;
   GST_DEBUG_OBJECT(self, "sending session event for '%s'",
-                   gst_session_context_get_webrtc_id(context));
-  gst_pad_push_event(self->srcpad, gst_event_new_session(context));
+                   gst_voicekit_session_context_get_webrtc_id(context));
+  gst_pad_push_event(self->srcpad, gst_voicekit_event_new_session(context));
 }
 
 /* The context to tag with, after making sure its sticky event went out first.
  * Returns a borrowed pointer owned by state.sent_context. The per-buffer path
  * reads only an atomic version number; the lock is taken after a change. */
-static GstSessionContext *session_tag_prepare(GstSessionTag *self) {
+static GstVoiceKitSessionContext *session_tag_prepare(GstVoiceKitSessionTag *self) {
   const gint version = g_atomic_int_get(&self->settings.version);
   if (G_UNLIKELY(self->state.sent_context == nullptr || version != self->state.seen_version)) {
     g_mutex_lock(&self->settings_lock);
     self->state.seen_version = self->settings.version;
-    GstSessionContext *context = gst_session_context_ref(self->settings.context);
+    GstVoiceKitSessionContext *context = gst_voicekit_session_context_ref(self->settings.context);
     g_mutex_unlock(&self->settings_lock);
     session_tag_sync_event(self, context);
   }
   return self->state.sent_context;
 }
 
-static GstBuffer *session_tag_buffer(GstBuffer *buffer, GstSessionContext *context) {
-  if (gst_buffer_get_session_context(buffer) != context) {
+static GstBuffer *session_tag_buffer(GstBuffer *buffer, GstVoiceKitSessionContext *context) {
+  if (gst_voicekit_buffer_get_session_context(buffer) != context) {
     /* make_writable shares the memory blocks: audio samples are never copied. */
     buffer = gst_buffer_make_writable(buffer);
-    gst_buffer_set_session_context(buffer, context);
+    gst_voicekit_buffer_set_session_context(buffer, context);
   }
   return buffer;
 }
 
-static GstFlowReturn gst_session_tag_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
+static GstFlowReturn gst_voicekit_session_tag_chain(GstPad *, GstObject *parent,
+                                                    GstBuffer *buffer) {
   /* unchecked cast: this runs per buffer and parent is always ours */
-  auto *self = reinterpret_cast<GstSessionTag *>(parent);
-  GstSessionContext *context = session_tag_prepare(self);
+  auto *self = reinterpret_cast<GstVoiceKitSessionTag *>(parent);
+  GstVoiceKitSessionContext *context = session_tag_prepare(self);
   buffer = session_tag_buffer(buffer, context);
   /* The scope holds its own reference: `context` stays alive through the push
    * even if the streaming state is reset meanwhile. */
-  gst_session_context_push_current(context);
+  gst_voicekit_session_context_push_current(context);
   GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
-  gst_session_context_pop_current();
+  gst_voicekit_session_context_pop_current();
   return ret;
 }
 
 static gboolean tag_list_item(GstBuffer **buffer, guint, gpointer context) {
-  *buffer = session_tag_buffer(*buffer, static_cast<GstSessionContext *>(context));
+  *buffer = session_tag_buffer(*buffer, static_cast<GstVoiceKitSessionContext *>(context));
   return TRUE;
 }
 
-static GstFlowReturn gst_session_tag_chain_list(GstPad *, GstObject *parent, GstBufferList *list) {
-  auto *self = reinterpret_cast<GstSessionTag *>(parent);
-  GstSessionContext *context = session_tag_prepare(self);
+static GstFlowReturn gst_voicekit_session_tag_chain_list(GstPad *, GstObject *parent,
+                                                         GstBufferList *list) {
+  auto *self = reinterpret_cast<GstVoiceKitSessionTag *>(parent);
+  GstVoiceKitSessionContext *context = session_tag_prepare(self);
   list = gst_buffer_list_make_writable(list);
   gst_buffer_list_foreach(list, tag_list_item, context);
-  gst_session_context_push_current(context);
+  gst_voicekit_session_context_push_current(context);
   GstFlowReturn ret = gst_pad_push_list(self->srcpad, list);
-  gst_session_context_pop_current();
+  gst_voicekit_session_context_pop_current();
   return ret;
 }
 
-static gboolean gst_session_tag_sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
-  GstSessionTag *self = GST_SESSION_TAG(parent);
+static gboolean gst_voicekit_session_tag_sink_event(GstPad *pad, GstObject *parent,
+                                                    GstEvent *event) {
+  GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(parent);
   switch (GST_EVENT_TYPE(event)) {
   case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-    if (gst_event_has_name(event, GST_SESSION_EVENT_NAME)) {
+    if (gst_event_has_name(event, GST_VOICEKIT_SESSION_EVENT_NAME)) {
       GST_DEBUG_OBJECT(self, "dropping upstream session event: ours replaces it");
       gst_event_unref(event);
       return TRUE;
@@ -263,7 +271,7 @@ static gboolean gst_session_tag_sink_event(GstPad *pad, GstObject *parent, GstEv
     /* A new stream: announce the session again once the stream's own sticky
      * events (caps, segment) are through, so sticky order stays right. */
     if (self->state.sent_context != nullptr) {
-      gst_session_context_unref(self->state.sent_context);
+      gst_voicekit_session_context_unref(self->state.sent_context);
       self->state.sent_context = nullptr;
     }
     break;
@@ -272,10 +280,10 @@ static gboolean gst_session_tag_sink_event(GstPad *pad, GstObject *parent, GstEv
     /* Data-like events: downstream must know the session before them, and
      * what elements push while draining at EOS (encoders, resamplers) is
      * pushed inside the session's scope like any buffer. */
-    GstSessionContext *context = session_tag_prepare(self);
-    gst_session_context_push_current(context);
+    GstVoiceKitSessionContext *context = session_tag_prepare(self);
+    gst_voicekit_session_context_push_current(context);
     const gboolean forwarded = gst_pad_event_default(pad, parent, event);
-    gst_session_context_pop_current();
+    gst_voicekit_session_context_pop_current();
     return forwarded;
   }
   default:
@@ -284,35 +292,37 @@ static gboolean gst_session_tag_sink_event(GstPad *pad, GstObject *parent, GstEv
   return gst_pad_event_default(pad, parent, event);
 }
 
-static gboolean gst_session_tag_src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
-  GstSessionTag *self = GST_SESSION_TAG(parent);
+static gboolean gst_voicekit_session_tag_src_query(GstPad *pad, GstObject *parent,
+                                                   GstQuery *query) {
+  GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(parent);
   if (GST_QUERY_TYPE(query) == GST_QUERY_CUSTOM) {
     const GstStructure *structure = gst_query_get_structure(query);
-    if (structure != nullptr && gst_structure_has_name(structure, GST_SESSION_EVENT_NAME)) {
-      GstSessionContext *context = session_tag_ref_context(self);
-      gst_query_set_session(query, context);
-      gst_session_context_unref(context);
+    if (structure != nullptr &&
+        gst_structure_has_name(structure, GST_VOICEKIT_SESSION_EVENT_NAME)) {
+      GstVoiceKitSessionContext *context = session_tag_ref_context(self);
+      gst_voicekit_query_set_session(query, context);
+      gst_voicekit_session_context_unref(context);
       return TRUE;
     }
   }
   return gst_pad_query_default(pad, parent, query);
 }
 
-static void session_tag_reset_state(GstSessionTag *self) {
+static void session_tag_reset_state(GstVoiceKitSessionTag *self) {
   if (self->state.sent_context != nullptr) {
-    gst_session_context_unref(self->state.sent_context);
+    gst_voicekit_session_context_unref(self->state.sent_context);
     self->state.sent_context = nullptr;
   }
 }
 
-static GstStateChangeReturn gst_session_tag_change_state(GstElement *element,
-                                                         GstStateChange transition) {
-  GstSessionTag *self = GST_SESSION_TAG(element);
+static GstStateChangeReturn gst_voicekit_session_tag_change_state(GstElement *element,
+                                                                  GstStateChange transition) {
+  GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     g_mutex_lock(&self->settings_lock);
     gchar *announce = nullptr;
     if (self->settings.id_generated && !self->settings.id_announced) {
-      announce = g_strdup(gst_session_context_get_webrtc_id(self->settings.context));
+      announce = g_strdup(gst_voicekit_session_context_get_webrtc_id(self->settings.context));
       self->settings.id_announced = TRUE;
     }
     g_mutex_unlock(&self->settings_lock);
@@ -327,7 +337,7 @@ static GstStateChangeReturn gst_session_tag_change_state(GstElement *element,
     }
   }
   GstStateChangeReturn ret =
-      GST_ELEMENT_CLASS(gst_session_tag_parent_class)->change_state(element, transition);
+      GST_ELEMENT_CLASS(gst_voicekit_session_tag_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     session_tag_reset_state(self);
   return ret;
@@ -335,18 +345,18 @@ static GstStateChangeReturn gst_session_tag_change_state(GstElement *element,
 
 /* ---- GObject ---------------------------------------------------------------- */
 
-static void gst_session_tag_finalize(GObject *object) {
-  GstSessionTag *self = GST_SESSION_TAG(object);
+static void gst_voicekit_session_tag_finalize(GObject *object) {
+  GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(object);
   session_tag_reset_state(self);
-  gst_session_context_unref(self->settings.context);
+  gst_voicekit_session_context_unref(self->settings.context);
   g_mutex_clear(&self->settings_lock);
-  G_OBJECT_CLASS(gst_session_tag_parent_class)->finalize(object);
+  G_OBJECT_CLASS(gst_voicekit_session_tag_parent_class)->finalize(object);
 }
 
-static void gst_session_tag_init(GstSessionTag *self) {
+static void gst_voicekit_session_tag_init(GstVoiceKitSessionTag *self) {
   g_mutex_init(&self->settings_lock);
-  gchar *generated = gst_session_id_generate();
-  self->settings.context = gst_session_context_new(generated, nullptr);
+  gchar *generated = gst_voicekit_session_id_generate();
+  self->settings.context = gst_voicekit_session_context_new(generated, nullptr);
   self->settings.id_generated = TRUE;
   self->settings.id_announced = FALSE;
   self->settings.version = 0;
@@ -355,32 +365,33 @@ static void gst_session_tag_init(GstSessionTag *self) {
   g_free(generated);
 
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
-  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_session_tag_chain));
-  gst_pad_set_chain_list_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_session_tag_chain_list));
-  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_session_tag_sink_event));
+  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_chain));
+  gst_pad_set_chain_list_function(self->sinkpad,
+                                  GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_chain_list));
+  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_sink_event));
   GST_PAD_SET_PROXY_CAPS(self->sinkpad);
   GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
   GST_PAD_SET_PROXY_SCHEDULING(self->sinkpad);
   gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
-  gst_pad_set_query_function(self->srcpad, GST_DEBUG_FUNCPTR(gst_session_tag_src_query));
+  gst_pad_set_query_function(self->srcpad, GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_src_query));
   GST_PAD_SET_PROXY_CAPS(self->srcpad);
   GST_PAD_SET_PROXY_ALLOCATION(self->srcpad);
   GST_PAD_SET_PROXY_SCHEDULING(self->srcpad);
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
 
-static void gst_session_tag_class_init(GstSessionTagClass *klass) {
+static void gst_voicekit_session_tag_class_init(GstVoiceKitSessionTagClass *klass) {
   GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
 
   GST_DEBUG_CATEGORY_INIT(session_tag_debug, "sessiontag", 0,
                           "tags buffers with their WebRTC session");
 
-  gobject_class->set_property = gst_session_tag_set_property;
-  gobject_class->get_property = gst_session_tag_get_property;
-  gobject_class->finalize = gst_session_tag_finalize;
+  gobject_class->set_property = gst_voicekit_session_tag_set_property;
+  gobject_class->get_property = gst_voicekit_session_tag_get_property;
+  gobject_class->finalize = gst_voicekit_session_tag_finalize;
 
   const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                       GST_PARAM_MUTABLE_PLAYING);
@@ -402,7 +413,7 @@ static void gst_session_tag_class_init(GstSessionTagClass *klass) {
       gobject_class, PROP_CONTEXT,
       g_param_spec_boxed("context", "Session context",
                          "The session context being applied (webrtc-id, creation time, fields)",
-                         GST_TYPE_SESSION_CONTEXT,
+                         GST_TYPE_VOICEKIT_SESSION_CONTEXT,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
@@ -412,5 +423,5 @@ static void gst_session_tag_class_init(GstSessionTagClass *klass) {
       "Tags every buffer with its WebRTC session (webrtc-id and context) as a meta and a "
       "sticky event",
       "voicekit developers");
-  element_class->change_state = GST_DEBUG_FUNCPTR(gst_session_tag_change_state);
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_change_state);
 }

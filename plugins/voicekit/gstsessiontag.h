@@ -6,8 +6,9 @@
 
 G_BEGIN_DECLS
 
-#define GST_TYPE_SESSION_TAG (gst_session_tag_get_type())
-G_DECLARE_FINAL_TYPE(GstSessionTag, gst_session_tag, GST, SESSION_TAG, GstElement)
+#define GST_TYPE_VOICEKIT_SESSION_TAG (gst_voicekit_session_tag_get_type())
+G_DECLARE_FINAL_TYPE(GstVoiceKitSessionTag, gst_voicekit_session_tag, GST, VOICEKIT_SESSION_TAG,
+                     GstElement)
 
 GST_ELEMENT_REGISTER_DECLARE(sessiontag);
 

@@ -210,10 +210,11 @@ GstBusSyncReply on_bus(GstBus *, GstMessage *message, gpointer data) {
 GstPadProbeReturn on_sink_event(GstPad *, GstPadProbeInfo *info, gpointer data) {
   auto *run = static_cast<Run *>(data);
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-  GstTurnEventType type;
-  if (gst_event_has_name(event, GST_TURN_EVENT_NAME) &&
-      gst_event_parse_turn(event, &type, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr) &&
-      type == GST_TURN_EVENT_PAUSE) {
+  GstVoiceKitTurnEventType type;
+  if (gst_event_has_name(event, GST_VOICEKIT_TURN_EVENT_NAME) &&
+      gst_voicekit_event_parse_turn(event, &type, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                    nullptr) &&
+      type == GST_VOICEKIT_TURN_EVENT_PAUSE) {
     const auto now = Clock::now();
     std::lock_guard<std::mutex> lock(run->mutex);
     if (run->awaiting)

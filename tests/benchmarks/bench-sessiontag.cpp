@@ -203,7 +203,7 @@ bool bench_check(const Bench &bench, const Options &options) {
   GstSample *sample = nullptr;
   g_object_get(bench.sink, "last-sample", &sample, nullptr);
   GstBuffer *buffer = sample != nullptr ? gst_sample_get_buffer(sample) : nullptr;
-  const gchar *buffer_id = buffer != nullptr ? gst_buffer_get_webrtc_id(buffer) : nullptr;
+  const gchar *buffer_id = buffer != nullptr ? gst_voicekit_buffer_get_webrtc_id(buffer) : nullptr;
   if (buffer == nullptr) {
     std::fprintf(stderr, "bench-sessiontag: %s: fakesink kept no last buffer\n", name);
     ok = false;
@@ -221,16 +221,16 @@ bool bench_check(const Bench &bench, const Options &options) {
 
   if (want_tag) {
     GstPad *pad = gst_element_get_static_pad(bench.sink, "sink");
-    GstSessionContext *context = gst_pad_get_session_context(pad);
+    GstVoiceKitSessionContext *context = gst_voicekit_pad_get_session_context(pad);
     const gchar *sticky_id =
-        context != nullptr ? gst_session_context_get_webrtc_id(context) : nullptr;
+        context != nullptr ? gst_voicekit_session_context_get_webrtc_id(context) : nullptr;
     if (g_strcmp0(sticky_id, kWebrtcId) != 0) {
       std::fprintf(stderr, "bench-sessiontag: %s: sticky session event on fakesink names '%s'\n",
                    name, sticky_id != nullptr ? sticky_id : "(none)");
       ok = false;
     }
     if (context != nullptr)
-      gst_session_context_unref(context);
+      gst_voicekit_session_context_unref(context);
     gst_object_unref(pad);
   }
   return ok;

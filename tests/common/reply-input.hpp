@@ -48,8 +48,8 @@ struct ReplyInput {
     gst_harness_set_sink_caps(h, out_caps != nullptr ? out_caps : gst_caps_ref(caps));
     gst_caps_unref(caps);
     fail_unless(gst_harness_push_event(
-        h, gst_event_new_turn_detector("test", 40 * GST_MSECOND, 500 * GST_MSECOND,
-                                       300 * GST_MSECOND, 10 * GST_MSECOND)));
+        h, gst_voicekit_event_new_turn_detector("test", 40 * GST_MSECOND, 500 * GST_MSECOND,
+                                                300 * GST_MSECOND, 10 * GST_MSECOND)));
     if (webrtc_id != nullptr)
       set_session(webrtc_id);
   }
@@ -61,10 +61,10 @@ struct ReplyInput {
   GstClockTime now() const { return gst_util_uint64_scale_int(frames, GST_SECOND, kReplyRate); }
 
   void set_session(const char *webrtc_id) {
-    GstSessionContext *context = gst_session_context_new(webrtc_id, nullptr);
+    GstVoiceKitSessionContext *context = gst_voicekit_session_context_new(webrtc_id, nullptr);
     fail_unless(context != nullptr);
-    fail_unless(gst_harness_push_event(h, gst_event_new_session(context)));
-    gst_session_context_unref(context);
+    fail_unless(gst_harness_push_event(h, gst_voicekit_event_new_session(context)));
+    gst_voicekit_session_context_unref(context);
   }
 
   /* `spans` input buffers of 20 ms, samples from input_sample(); returns the
@@ -90,13 +90,14 @@ struct ReplyInput {
   /* pausedetect's events, at the current input position (the end of the
    * audio that completed the decision). */
   gboolean speech_start(guint64 utterance, GstClockTime onset) {
-    return gst_harness_push_event(h,
-                                  gst_event_new_turn(GST_TURN_EVENT_SPEECH_START, utterance, now(),
-                                                     now(), onset, GST_CLOCK_TIME_NONE, nullptr));
+    return gst_harness_push_event(
+        h, gst_voicekit_event_new_turn(GST_VOICEKIT_TURN_EVENT_SPEECH_START, utterance, now(),
+                                       now(), onset, GST_CLOCK_TIME_NONE, nullptr));
   }
   gboolean pause(guint64 utterance, GstClockTime onset, GstClockTime offset) {
-    return gst_harness_push_event(h, gst_event_new_turn(GST_TURN_EVENT_PAUSE, utterance, now(),
-                                                        now(), onset, offset, nullptr));
+    return gst_harness_push_event(h, gst_voicekit_event_new_turn(GST_VOICEKIT_TURN_EVENT_PAUSE,
+                                                                 utterance, now(), now(), onset,
+                                                                 offset, nullptr));
   }
 
   /* A whole turn: `speech_ms` of "speech" (speech-start after 60 ms of it,
@@ -129,7 +130,7 @@ struct ReplyOutput {
       const auto *data = reinterpret_cast<const gint16 *>(map.data);
       samples.insert(samples.end(), data, data + map.size / 2);
       gst_buffer_unmap(buffer, &map);
-      const gchar *id = gst_buffer_get_webrtc_id(buffer);
+      const gchar *id = gst_voicekit_buffer_get_webrtc_id(buffer);
       buffer_ids.push_back(id != nullptr ? id : "");
       buffer_pts.push_back(GST_BUFFER_PTS(buffer));
       gst_buffer_unref(buffer);

@@ -12,18 +12,19 @@ namespace voicekit::testing {
 inline guint count_session_metas(GstBuffer *buffer) {
   guint count = 0;
   gpointer state = nullptr;
-  while (gst_buffer_iterate_meta_filtered(buffer, &state, GST_SESSION_META_API_TYPE) != nullptr)
+  while (gst_buffer_iterate_meta_filtered(buffer, &state, GST_VOICEKIT_SESSION_META_API_TYPE) !=
+         nullptr)
     count++;
   return count;
 }
 
 /* The webrtc-id a session event carries; empty for any other event. */
 inline std::string session_event_id(GstEvent *event) {
-  GstSessionContext *context = gst_event_parse_session(event);
+  GstVoiceKitSessionContext *context = gst_voicekit_event_parse_session(event);
   if (context == nullptr)
     return "";
-  std::string id = gst_session_context_get_webrtc_id(context);
-  gst_session_context_unref(context);
+  std::string id = gst_voicekit_session_context_get_webrtc_id(context);
+  gst_voicekit_session_context_unref(context);
   return id;
 }
 

@@ -18,7 +18,7 @@ inline bool &tolerating_criticals() {
  * half-accepts: gst_structure_from_string() on some names it cannot use
  * (gst_structure_new_empty(): assertion 'gst_structure_validate_name (name)'
  * failed, then NULL), gst_structure_is_equal() on a list mixing types
- * ({1,abc}: g_value_get_int() on a string) or on a GstSessionContext field (no
+ * ({1,abc}: g_value_get_int() on a string) or on a GstVoiceKitSessionContext field (no
  * compare function). Around the harness's own parsing and comparing, and our
  * calls that only hand fields to gst_structure_is_equal(), they are not
  * findings. */

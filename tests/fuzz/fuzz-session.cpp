@@ -5,8 +5,8 @@
 // NUL-separated strings: a webrtc-id, a `fields` string, an engine name, and
 // up to 4 structure strings.
 //
-// (a) Strings: the id goes through gst_session_id_is_valid() and
-//     gst_session_context_new*(); the fields string becomes a GstStructure the
+// (a) Strings: the id goes through gst_voicekit_session_id_is_valid() and
+//     gst_voicekit_session_context_new*(); the fields string becomes a GstStructure the
 //     way sessiontag's `fields` property gets one from gst-launch or
 //     g_object_set() with a string (gst_value_deserialize() into
 //     GST_TYPE_STRUCTURE) or from Python (gst_structure_from_string()). Every
@@ -38,7 +38,7 @@ namespace {
 /* The library's rule, written out independently of it (a differential check):
  * non-empty, at most 256 bytes, UTF-8, no control characters. */
 bool id_ok(const std::string &id) {
-  if (id.empty() || id.size() > GST_SESSION_ID_MAX_LENGTH ||
+  if (id.empty() || id.size() > GST_VOICEKIT_SESSION_ID_MAX_LENGTH ||
       !g_utf8_validate(id.data(), static_cast<gssize>(id.size()), nullptr))
     return false;
   for (const gchar *p = id.c_str(); *p != '\0'; p = g_utf8_next_char(p))
@@ -48,10 +48,10 @@ bool id_ok(const std::string &id) {
 }
 
 /* A context handed back by a parse function must be a real one. */
-void check_context(GstSessionContext *context) {
+void check_context(GstVoiceKitSessionContext *context) {
   if (context == nullptr)
     return;
-  const gchar *id = gst_session_context_get_webrtc_id(context);
+  const gchar *id = gst_voicekit_session_context_get_webrtc_id(context);
   FUZZ_CHECK(id != nullptr && id_ok(id));
 }
 
@@ -80,11 +80,11 @@ bool comparable(const GstStructure *fields) {
   return equal;
 }
 
-/* gst_session_context_is_equal() compares fields with gst_structure_is_equal(),
+/* gst_voicekit_session_context_is_equal() compares fields with gst_structure_is_equal(),
  * whose criticals on such values are GStreamer's. */
-bool contexts_equal(const GstSessionContext *a, const GstSessionContext *b) {
+bool contexts_equal(const GstVoiceKitSessionContext *a, const GstVoiceKitSessionContext *b) {
   voicekit::fuzz::TolerateCriticals gstreamer_compares;
-  return gst_session_context_is_equal(a, b);
+  return gst_voicekit_session_context_is_equal(a, b);
 }
 
 /* A pad to store sticky events on, as an element's sink pad holds them. */
@@ -154,13 +154,13 @@ struct Numbers {
 };
 
 /* Every carrier gives the context back unchanged. */
-void round_trip(GstSessionContext *context, const std::string &engine, const Numbers &n,
+void round_trip(GstVoiceKitSessionContext *context, const std::string &engine, const Numbers &n,
                 std::uint8_t control) {
-  const std::string id = gst_session_context_get_webrtc_id(context);
+  const std::string id = gst_voicekit_session_context_get_webrtc_id(context);
 
   /* Printing a structure that holds a context shows its id. */
   GValue boxed = G_VALUE_INIT, text = G_VALUE_INIT;
-  g_value_init(&boxed, GST_TYPE_SESSION_CONTEXT);
+  g_value_init(&boxed, GST_TYPE_VOICEKIT_SESSION_CONTEXT);
   g_value_set_boxed(&boxed, context);
   g_value_init(&text, G_TYPE_STRING);
   FUZZ_CHECK(g_value_transform(&boxed, &text));
@@ -169,39 +169,39 @@ void round_trip(GstSessionContext *context, const std::string &engine, const Num
   g_value_unset(&boxed);
 
   /* Sticky event, directly and through a pad. */
-  GstEvent *event = gst_event_new_session(context);
-  GstSessionContext *parsed = gst_event_parse_session(event);
+  GstEvent *event = gst_voicekit_event_new_session(context);
+  GstVoiceKitSessionContext *parsed = gst_voicekit_event_parse_session(event);
   FUZZ_CHECK(parsed == context);
-  gst_session_context_unref(parsed);
+  gst_voicekit_session_context_unref(parsed);
   const GstStructure *structure = gst_event_get_structure(event);
   FUZZ_CHECK(g_strcmp0(gst_structure_get_string(structure, "webrtc-id"), id.c_str()) == 0);
   gint64 created = 0;
   FUZZ_CHECK(gst_structure_get_int64(structure, "created-us", &created) &&
-             created == gst_session_context_get_created_us(context));
+             created == gst_voicekit_session_context_get_created_us(context));
   /* Through text (a log line read back): the context does not survive
    * serialization; whatever comes back must still be safe to parse. */
   gchar *serialized = gst_structure_to_string(structure);
   if (GstStructure *reread = parse_structure_string(serialized)) {
     GstEvent *again = gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, reread);
-    GstSessionContext *from_text = gst_event_parse_session(again);
+    GstVoiceKitSessionContext *from_text = gst_voicekit_event_parse_session(again);
     check_context(from_text);
     if (from_text != nullptr)
-      gst_session_context_unref(from_text);
+      gst_voicekit_session_context_unref(from_text);
     gst_event_unref(again);
   }
   g_free(serialized);
 
   GstPad *pad = new_pad();
-  FUZZ_CHECK(gst_pad_get_session_context(pad) == nullptr);
+  FUZZ_CHECK(gst_voicekit_pad_get_session_context(pad) == nullptr);
   FUZZ_CHECK(gst_pad_store_sticky_event(pad, event) == GST_FLOW_OK);
   gst_event_unref(event);
   GstEvent *detector =
-      gst_event_new_turn_detector(engine.c_str(), n.start, n.end, n.running, n.stream);
+      gst_voicekit_event_new_turn_detector(engine.c_str(), n.start, n.end, n.running, n.stream);
   FUZZ_CHECK(gst_pad_store_sticky_event(pad, detector) == GST_FLOW_OK);
-  parsed = gst_pad_get_session_context(pad);
+  parsed = gst_voicekit_pad_get_session_context(pad);
   FUZZ_CHECK(parsed == context);
-  gst_session_context_unref(parsed);
-  GstStructure *detector_fields = gst_pad_get_turn_detector(pad);
+  gst_voicekit_session_context_unref(parsed);
+  GstStructure *detector_fields = gst_voicekit_pad_get_turn_detector(pad);
   FUZZ_CHECK(detector_fields != nullptr &&
              gst_structure_is_equal(detector_fields, gst_event_get_structure(detector)));
   gst_structure_free(detector_fields);
@@ -209,67 +209,70 @@ void round_trip(GstSessionContext *context, const std::string &engine, const Num
   free_pad(pad);
 
   /* Query: unanswered, then answered. */
-  GstQuery *query = gst_query_new_session();
-  FUZZ_CHECK(gst_query_parse_session(query) == nullptr);
-  gst_query_set_session(query, context);
-  parsed = gst_query_parse_session(query);
+  GstQuery *query = gst_voicekit_query_new_session();
+  FUZZ_CHECK(gst_voicekit_query_parse_session(query) == nullptr);
+  gst_voicekit_query_set_session(query, context);
+  parsed = gst_voicekit_query_parse_session(query);
   FUZZ_CHECK(parsed == context);
-  gst_session_context_unref(parsed);
+  gst_voicekit_session_context_unref(parsed);
   gst_query_unref(query);
 
   /* Buffer meta: one per buffer, copied with the buffer. */
   GstBuffer *buffer = gst_buffer_new();
-  FUZZ_CHECK(gst_buffer_get_webrtc_id(buffer) == nullptr);
-  gst_buffer_set_session_context(buffer, context);
-  gst_buffer_set_session_context(buffer, context);
-  FUZZ_CHECK(gst_buffer_get_n_meta(buffer, GST_SESSION_META_API_TYPE) == 1);
-  FUZZ_CHECK(g_strcmp0(gst_buffer_get_webrtc_id(buffer), id.c_str()) == 0);
+  FUZZ_CHECK(gst_voicekit_buffer_get_webrtc_id(buffer) == nullptr);
+  gst_voicekit_buffer_set_session_context(buffer, context);
+  gst_voicekit_buffer_set_session_context(buffer, context);
+  FUZZ_CHECK(gst_buffer_get_n_meta(buffer, GST_VOICEKIT_SESSION_META_API_TYPE) == 1);
+  FUZZ_CHECK(g_strcmp0(gst_voicekit_buffer_get_webrtc_id(buffer), id.c_str()) == 0);
   GstBuffer *copy = gst_buffer_copy(buffer);
-  FUZZ_CHECK(gst_buffer_get_session_context(copy) == context);
+  FUZZ_CHECK(gst_voicekit_buffer_get_session_context(copy) == context);
   gst_buffer_unref(copy);
   gst_buffer_unref(buffer);
 
   /* Current scope. */
-  gst_session_context_push_current(context);
-  parsed = gst_session_context_get_current();
+  gst_voicekit_session_context_push_current(context);
+  parsed = gst_voicekit_session_context_get_current();
   FUZZ_CHECK(parsed == context);
-  gst_session_context_unref(parsed);
-  gst_session_context_pop_current();
-  FUZZ_CHECK(gst_session_context_get_current() == nullptr);
+  gst_voicekit_session_context_unref(parsed);
+  gst_voicekit_session_context_pop_current();
+  FUZZ_CHECK(gst_voicekit_session_context_get_current() == nullptr);
 
   /* Turn and utterance events, with and without the session. */
-  GstSessionContext *carried = (control & 1) != 0 ? context : nullptr;
-  const auto type = (control & 2) != 0 ? GST_TURN_EVENT_PAUSE : GST_TURN_EVENT_SPEECH_START;
+  GstVoiceKitSessionContext *carried = (control & 1) != 0 ? context : nullptr;
+  const auto type =
+      (control & 2) != 0 ? GST_VOICEKIT_TURN_EVENT_PAUSE : GST_VOICEKIT_TURN_EVENT_SPEECH_START;
   GstEvent *turn =
-      gst_event_new_turn(type, n.utterance, n.running, n.stream, n.start, n.end, carried);
-  GstTurnEventType got_type;
+      gst_voicekit_event_new_turn(type, n.utterance, n.running, n.stream, n.start, n.end, carried);
+  GstVoiceKitTurnEventType got_type;
   guint64 utterance = 0;
   GstClockTime running = 0, stream = 0, start = 0, end = 0;
-  GstSessionContext *got_context = nullptr;
-  FUZZ_CHECK(gst_event_parse_turn(turn, &got_type, &utterance, &running, &stream, &start, &end,
-                                  &got_context));
+  GstVoiceKitSessionContext *got_context = nullptr;
+  FUZZ_CHECK(gst_voicekit_event_parse_turn(turn, &got_type, &utterance, &running, &stream, &start,
+                                           &end, &got_context));
   FUZZ_CHECK(got_type == type && utterance == n.utterance && running == n.running &&
              stream == n.stream && start == n.start);
-  FUZZ_CHECK(end == (type == GST_TURN_EVENT_PAUSE ? n.end : GST_CLOCK_TIME_NONE));
+  FUZZ_CHECK(end == (type == GST_VOICEKIT_TURN_EVENT_PAUSE ? n.end : GST_CLOCK_TIME_NONE));
   FUZZ_CHECK(got_context == carried);
   if (got_context != nullptr)
-    gst_session_context_unref(got_context);
+    gst_voicekit_session_context_unref(got_context);
   gst_event_unref(turn);
 
   const auto utterance_type =
-      (control & 4) != 0 ? GST_UTTERANCE_EVENT_END : GST_UTTERANCE_EVENT_START;
-  GstEvent *bracket = gst_event_new_utterance(utterance_type, n.utterance, carried);
-  GstUtteranceEventType got_utterance_type;
-  FUZZ_CHECK(gst_event_parse_utterance(bracket, &got_utterance_type, &utterance, &got_context));
+      (control & 4) != 0 ? GST_VOICEKIT_UTTERANCE_EVENT_END : GST_VOICEKIT_UTTERANCE_EVENT_START;
+  GstEvent *bracket = gst_voicekit_event_new_utterance(utterance_type, n.utterance, carried);
+  GstVoiceKitUtteranceEventType got_utterance_type;
+  FUZZ_CHECK(
+      gst_voicekit_event_parse_utterance(bracket, &got_utterance_type, &utterance, &got_context));
   FUZZ_CHECK(got_utterance_type == utterance_type && utterance == n.utterance &&
              got_context == carried);
   if (got_context != nullptr)
-    gst_session_context_unref(got_context);
+    gst_voicekit_session_context_unref(got_context);
   gst_event_unref(bracket);
 }
 
-const char *const kNames[] = {GST_SESSION_EVENT_NAME, GST_TURN_EVENT_NAME, GST_UTTERANCE_EVENT_NAME,
-                              GST_TURN_DETECTOR_EVENT_NAME};
+const char *const kNames[] = {GST_VOICEKIT_SESSION_EVENT_NAME, GST_VOICEKIT_TURN_EVENT_NAME,
+                              GST_VOICEKIT_UTTERANCE_EVENT_NAME,
+                              GST_VOICEKIT_TURN_DETECTOR_EVENT_NAME};
 
 const GstEventType kEventTypes[] = {
     GST_EVENT_CUSTOM_DOWNSTREAM,        GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
@@ -279,18 +282,18 @@ const GstEventType kEventTypes[] = {
 
 /* One structure from the input, dressed as `control` says, read by every
  * parse function. `context` (nullable) is a real context to plant. */
-void parse_structure(GstStructure *structure, std::uint8_t control, GstSessionContext *context,
-                     const std::string &id) {
+void parse_structure(GstStructure *structure, std::uint8_t control,
+                     GstVoiceKitSessionContext *context, const std::string &id) {
   const unsigned rename = control & 7;
   if (rename >= 1 && rename <= 4)
     gst_structure_set_name(structure, kNames[rename - 1]);
   switch ((control >> 3) & 3) {
   case 1:
     if (context != nullptr)
-      gst_structure_set(structure, "context", GST_TYPE_SESSION_CONTEXT, context, nullptr);
+      gst_structure_set(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
     break;
   case 2: /* a NULL boxed context: a typed field with nothing in it */
-    gst_structure_set(structure, "context", GST_TYPE_SESSION_CONTEXT, nullptr, nullptr);
+    gst_structure_set(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, nullptr, nullptr);
     break;
   case 3: /* the right name, the wrong type (GStreamer wants UTF-8 strings) */
     gst_structure_set(structure, "context", G_TYPE_STRING,
@@ -301,32 +304,34 @@ void parse_structure(GstStructure *structure, std::uint8_t control, GstSessionCo
   }
   const std::string name = gst_structure_get_name(structure);
   const bool has_context =
-      gst_structure_has_field_typed(structure, "context", GST_TYPE_SESSION_CONTEXT);
+      gst_structure_has_field_typed(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT);
   const GstEventType event_type = kEventTypes[control >> 5];
 
   GstEvent *event = gst_event_new_custom(event_type, gst_structure_copy(structure));
   FUZZ_CHECK(event != nullptr);
 
-  GstSessionContext *parsed = gst_event_parse_session(event);
+  GstVoiceKitSessionContext *parsed = gst_voicekit_event_parse_session(event);
   if (parsed != nullptr) {
-    FUZZ_CHECK(event_type == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY && name == GST_SESSION_EVENT_NAME &&
-               has_context);
+    FUZZ_CHECK(event_type == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY &&
+               name == GST_VOICEKIT_SESSION_EVENT_NAME && has_context);
     check_context(parsed);
-    gst_session_context_unref(parsed);
+    gst_voicekit_session_context_unref(parsed);
   }
 
-  const bool is_turn = event_type == GST_EVENT_CUSTOM_DOWNSTREAM && name == GST_TURN_EVENT_NAME;
-  GstTurnEventType turn_type = GST_TURN_EVENT_SPEECH_START;
+  const bool is_turn =
+      event_type == GST_EVENT_CUSTOM_DOWNSTREAM && name == GST_VOICEKIT_TURN_EVENT_NAME;
+  GstVoiceKitTurnEventType turn_type = GST_VOICEKIT_TURN_EVENT_SPEECH_START;
   guint64 utterance = 0;
   GstClockTime running = 0, stream = 0, start = 0, end = 0;
-  GstSessionContext *got_context = nullptr;
-  FUZZ_CHECK(gst_event_parse_turn(event, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                  nullptr) == is_turn);
-  FUZZ_CHECK(gst_event_parse_turn(event, &turn_type, &utterance, &running, &stream, &start, &end,
-                                  &got_context) == is_turn);
+  GstVoiceKitSessionContext *got_context = nullptr;
+  FUZZ_CHECK(gst_voicekit_event_parse_turn(event, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                           nullptr, nullptr) == is_turn);
+  FUZZ_CHECK(gst_voicekit_event_parse_turn(event, &turn_type, &utterance, &running, &stream, &start,
+                                           &end, &got_context) == is_turn);
   if (is_turn) {
-    FUZZ_CHECK(turn_type == GST_TURN_EVENT_SPEECH_START || turn_type == GST_TURN_EVENT_PAUSE);
-    FUZZ_CHECK((turn_type == GST_TURN_EVENT_PAUSE) ==
+    FUZZ_CHECK(turn_type == GST_VOICEKIT_TURN_EVENT_SPEECH_START ||
+               turn_type == GST_VOICEKIT_TURN_EVENT_PAUSE);
+    FUZZ_CHECK((turn_type == GST_VOICEKIT_TURN_EVENT_PAUSE) ==
                (g_strcmp0(gst_structure_get_string(structure, "event"), "pause") == 0));
     guint64 value = 0;
     if (!gst_structure_get_uint64(structure, "running-time", &value))
@@ -336,38 +341,38 @@ void parse_structure(GstStructure *structure, std::uint8_t control, GstSessionCo
     FUZZ_CHECK(got_context == nullptr || has_context);
     check_context(got_context);
     if (got_context != nullptr)
-      gst_session_context_unref(got_context);
+      gst_voicekit_session_context_unref(got_context);
   }
 
   const bool is_utterance =
-      event_type == GST_EVENT_CUSTOM_DOWNSTREAM && name == GST_UTTERANCE_EVENT_NAME;
-  GstUtteranceEventType utterance_type = GST_UTTERANCE_EVENT_START;
+      event_type == GST_EVENT_CUSTOM_DOWNSTREAM && name == GST_VOICEKIT_UTTERANCE_EVENT_NAME;
+  GstVoiceKitUtteranceEventType utterance_type = GST_VOICEKIT_UTTERANCE_EVENT_START;
   got_context = nullptr;
-  FUZZ_CHECK(gst_event_parse_utterance(event, nullptr, nullptr, nullptr) == is_utterance);
-  FUZZ_CHECK(gst_event_parse_utterance(event, &utterance_type, &utterance, &got_context) ==
+  FUZZ_CHECK(gst_voicekit_event_parse_utterance(event, nullptr, nullptr, nullptr) == is_utterance);
+  FUZZ_CHECK(gst_voicekit_event_parse_utterance(event, &utterance_type, &utterance, &got_context) ==
              is_utterance);
   if (is_utterance) {
-    FUZZ_CHECK(utterance_type == GST_UTTERANCE_EVENT_START ||
-               utterance_type == GST_UTTERANCE_EVENT_END);
+    FUZZ_CHECK(utterance_type == GST_VOICEKIT_UTTERANCE_EVENT_START ||
+               utterance_type == GST_VOICEKIT_UTTERANCE_EVENT_END);
     FUZZ_CHECK(got_context == nullptr || has_context);
     check_context(got_context);
     if (got_context != nullptr)
-      gst_session_context_unref(got_context);
+      gst_voicekit_session_context_unref(got_context);
   }
 
   /* Sticky ones on a pad, as an element's sink pad would hold them. */
   if (GST_EVENT_IS_STICKY(event)) {
     GstPad *pad = new_pad();
     FUZZ_CHECK(gst_pad_store_sticky_event(pad, event) == GST_FLOW_OK);
-    parsed = gst_pad_get_session_context(pad);
-    FUZZ_CHECK(parsed == nullptr || (name == GST_SESSION_EVENT_NAME && has_context));
+    parsed = gst_voicekit_pad_get_session_context(pad);
+    FUZZ_CHECK(parsed == nullptr || (name == GST_VOICEKIT_SESSION_EVENT_NAME && has_context));
     check_context(parsed);
     if (parsed != nullptr)
-      gst_session_context_unref(parsed);
-    GstStructure *detector = gst_pad_get_turn_detector(pad);
-    FUZZ_CHECK((detector != nullptr) == (name == GST_TURN_DETECTOR_EVENT_NAME));
+      gst_voicekit_session_context_unref(parsed);
+    GstStructure *detector = gst_voicekit_pad_get_turn_detector(pad);
+    FUZZ_CHECK((detector != nullptr) == (name == GST_VOICEKIT_TURN_DETECTOR_EVENT_NAME));
     if (detector != nullptr) {
-      /* As text: gst_structure_is_equal() cannot compare a GstSessionContext
+      /* As text: gst_structure_is_equal() cannot compare a GstVoiceKitSessionContext
        * field (no compare function registered: a GStreamer critical). */
       gchar *got = gst_structure_to_string(detector);
       gchar *want = gst_structure_to_string(structure);
@@ -382,17 +387,17 @@ void parse_structure(GstStructure *structure, std::uint8_t control, GstSessionCo
 
   /* The same structure as a custom query, unanswered and answered. */
   GstQuery *query = gst_query_new_custom(GST_QUERY_CUSTOM, gst_structure_copy(structure));
-  parsed = gst_query_parse_session(query);
+  parsed = gst_voicekit_query_parse_session(query);
   if (parsed != nullptr) {
-    FUZZ_CHECK(name == GST_SESSION_EVENT_NAME && has_context);
+    FUZZ_CHECK(name == GST_VOICEKIT_SESSION_EVENT_NAME && has_context);
     check_context(parsed);
-    gst_session_context_unref(parsed);
+    gst_voicekit_session_context_unref(parsed);
   }
-  if (name == GST_SESSION_EVENT_NAME && context != nullptr) {
-    gst_query_set_session(query, context);
-    parsed = gst_query_parse_session(query);
+  if (name == GST_VOICEKIT_SESSION_EVENT_NAME && context != nullptr) {
+    gst_voicekit_query_set_session(query, context);
+    parsed = gst_voicekit_query_parse_session(query);
     FUZZ_CHECK(parsed == context);
-    gst_session_context_unref(parsed);
+    gst_voicekit_session_context_unref(parsed);
   }
   gst_query_unref(query);
 }
@@ -425,8 +430,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 
   /* (a) the id and the fields string */
   GError *error = nullptr;
-  const bool valid = gst_session_id_is_valid(id.c_str(), &error);
-  FUZZ_CHECK(valid == gst_session_id_is_valid(id.c_str(), nullptr));
+  const bool valid = gst_voicekit_session_id_is_valid(id.c_str(), &error);
+  FUZZ_CHECK(valid == gst_voicekit_session_id_is_valid(id.c_str(), nullptr));
   FUZZ_CHECK(valid == (error == nullptr));
   if (error != nullptr) {
     FUZZ_CHECK(error->message != nullptr && error->message[0] != '\0');
@@ -437,35 +442,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 
   GstStructure *fields = parse_fields(fields_text, (control[0] & 0x80) != 0);
   const gint64 created = static_cast<gint64>(numbers.utterance);
-  GstSessionContext *context = gst_session_context_new_full(id.c_str(), fields, created);
+  GstVoiceKitSessionContext *context =
+      gst_voicekit_session_context_new_full(id.c_str(), fields, created);
   FUZZ_CHECK((context != nullptr) == valid);
   if (context != nullptr) {
-    FUZZ_CHECK(id == gst_session_context_get_webrtc_id(context));
-    FUZZ_CHECK(gst_session_context_get_created_us(context) == created);
-    FUZZ_CHECK(same_fields(gst_session_context_get_fields(context), fields));
+    FUZZ_CHECK(id == gst_voicekit_session_context_get_webrtc_id(context));
+    FUZZ_CHECK(gst_voicekit_session_context_get_created_us(context) == created);
+    FUZZ_CHECK(same_fields(gst_voicekit_session_context_get_fields(context), fields));
     /* Immutable: its own copy of the fields. */
-    FUZZ_CHECK(fields == nullptr || gst_session_context_get_fields(context) != fields);
-    GstSessionContext *twin = gst_session_context_new_full(id.c_str(), fields, created);
-    GstSessionContext *later = gst_session_context_new_full(id.c_str(), fields, created ^ 1);
-    GstSessionContext *now = gst_session_context_new(id.c_str(), fields);
+    FUZZ_CHECK(fields == nullptr || gst_voicekit_session_context_get_fields(context) != fields);
+    GstVoiceKitSessionContext *twin =
+        gst_voicekit_session_context_new_full(id.c_str(), fields, created);
+    GstVoiceKitSessionContext *later =
+        gst_voicekit_session_context_new_full(id.c_str(), fields, created ^ 1);
+    GstVoiceKitSessionContext *now = gst_voicekit_session_context_new(id.c_str(), fields);
     /* Equal, unless GStreamer cannot compare the fields with a copy of
      * themselves (a list mixing types). */
     FUZZ_CHECK(contexts_equal(context, twin) || !comparable(fields));
     FUZZ_CHECK(!contexts_equal(context, later));
     FUZZ_CHECK(!contexts_equal(context, nullptr));
-    FUZZ_CHECK(now != nullptr && same_fields(gst_session_context_get_fields(now), fields));
-    gst_session_context_unref(now);
-    gst_session_context_unref(later);
-    gst_session_context_unref(twin);
+    FUZZ_CHECK(now != nullptr && same_fields(gst_voicekit_session_context_get_fields(now), fields));
+    gst_voicekit_session_context_unref(now);
+    gst_voicekit_session_context_unref(later);
+    gst_voicekit_session_context_unref(twin);
     round_trip(context, engine, numbers, control[0]);
   } else {
-    FUZZ_CHECK(gst_session_context_new(id.c_str(), fields) == nullptr);
+    FUZZ_CHECK(gst_voicekit_session_context_new(id.c_str(), fields) == nullptr);
   }
 
   /* (b) structures from the input */
-  GstSessionContext *planted = context;
+  GstVoiceKitSessionContext *planted = context;
   if (planted == nullptr)
-    planted = gst_session_context_new("fuzz", fields);
+    planted = gst_voicekit_session_context_new("fuzz", fields);
   for (int i = 0; i < 4 && !in.empty(); i++) {
     const std::string text = in.until('\0');
     GstStructure *structure = parse_structure_string(text);
@@ -480,9 +488,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     parse_structure(fields, control[1] ^ control[2], planted, id);
 
   if (planted != context)
-    gst_session_context_unref(planted);
+    gst_voicekit_session_context_unref(planted);
   if (context != nullptr)
-    gst_session_context_unref(context);
+    gst_voicekit_session_context_unref(context);
   if (fields != nullptr)
     gst_structure_free(fields);
   return 0;

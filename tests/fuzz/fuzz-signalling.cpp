@@ -93,7 +93,7 @@ void check_id(std::string_view id) {
   }
   const std::string copy(id);
   FUZZ_CHECK(copy.find('\0') == std::string::npos);
-  FUZZ_CHECK(gst_session_id_is_valid(copy.c_str(), nullptr));
+  FUZZ_CHECK(gst_voicekit_session_id_is_valid(copy.c_str(), nullptr));
   FUZZ_CHECK(!std::isspace(static_cast<unsigned char>(copy.front())) &&
              !std::isspace(static_cast<unsigned char>(copy.back())));
 }

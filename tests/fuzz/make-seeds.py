@@ -292,7 +292,7 @@ def session_seeds():
         "nested-fields": session_input([0x11, 0x19, 0x1A, 0x1B], times, b"n",
                                        b"s, inner=(structure)\"t\\,\\ a\\=1\\;\", "
                                        b"caps=(GstCaps)\"audio/x-raw\\,\\ rate\\=16000\"",
-                                       b"e", b"GstVoiceKitSession, context=(GstSessionContext)NULL",
+                                       b"e", b"GstVoiceKitSession, context=(GstVoiceKitSessionContext)NULL",
                                        b"x, y=(boolean)true"),
         "invalid-empty-id": session_input([0, 0, 0, 0], times, b"", b"session", b""),
         "invalid-control-id": session_input([0x10, 0x10, 0x10, 0x10], times, b"a\x01b", b"s, a=1", b"x",
@@ -307,7 +307,7 @@ def session_seeds():
                                       b"e", b"s, a=" + b"{" * 12 + b"1,(int)x", b"t, a=" + b"<" * 13 + b"1>",
                                       b"GstVoiceKitTurn, l=" + b"{" * 12 + b"1" + b"}" * 12),
         "bad-fields": session_input([0, 0, 0, 0], times, b"ok", b"session,,,=", b"",
-                                    b"GstVoiceKitTurn, event=", b"a, b=(GstSessionContext)x"),
+                                    b"GstVoiceKitTurn, event=", b"a, b=(GstVoiceKitSessionContext)x"),
     }
 
 

@@ -16,20 +16,20 @@
 namespace {
 
 struct ContextDeleter {
-  void operator()(GstSessionContext *context) const {
+  void operator()(GstVoiceKitSessionContext *context) const {
     if (context != nullptr)
-      gst_session_context_unref(context);
+      gst_voicekit_session_context_unref(context);
   }
 };
-using ContextPtr = std::unique_ptr<GstSessionContext, ContextDeleter>;
+using ContextPtr = std::unique_ptr<GstVoiceKitSessionContext, ContextDeleter>;
 
 ContextPtr make_context(const char *id, const GstStructure *fields = nullptr) {
-  return ContextPtr(gst_session_context_new(id, fields));
+  return ContextPtr(gst_voicekit_session_context_new(id, fields));
 }
 
 bool id_is_valid(const std::string &id, std::string *why = nullptr) {
   GError *error = nullptr;
-  const bool valid = gst_session_id_is_valid(id.c_str(), &error);
+  const bool valid = gst_voicekit_session_id_is_valid(id.c_str(), &error);
   if (error != nullptr) {
     if (why != nullptr)
       *why = error->message;
@@ -44,15 +44,15 @@ TEST(SessionId, AcceptsOrdinaryIds) {
   EXPECT_TRUE(id_is_valid("abc"));
   EXPECT_TRUE(id_is_valid("caller-42_x.y:z"));
   EXPECT_TRUE(id_is_valid("séance-日本"));
-  EXPECT_TRUE(id_is_valid(std::string(GST_SESSION_ID_MAX_LENGTH, 'a')));
+  EXPECT_TRUE(id_is_valid(std::string(GST_VOICEKIT_SESSION_ID_MAX_LENGTH, 'a')));
 }
 
 TEST(SessionId, RefusesBadIdsWithAReason) {
   std::string why;
-  EXPECT_FALSE(gst_session_id_is_valid(nullptr, nullptr));
+  EXPECT_FALSE(gst_voicekit_session_id_is_valid(nullptr, nullptr));
   EXPECT_FALSE(id_is_valid("", &why));
   EXPECT_NE(why.find("empty"), std::string::npos);
-  EXPECT_FALSE(id_is_valid(std::string(GST_SESSION_ID_MAX_LENGTH + 1, 'a'), &why));
+  EXPECT_FALSE(id_is_valid(std::string(GST_VOICEKIT_SESSION_ID_MAX_LENGTH + 1, 'a'), &why));
   EXPECT_NE(why.find("257"), std::string::npos);
   EXPECT_FALSE(id_is_valid("abc\xff\xfe", &why));
   EXPECT_NE(why.find("UTF-8"), std::string::npos);
@@ -67,7 +67,7 @@ TEST(SessionId, RefusesBadIdsWithAReason) {
 TEST(SessionId, GeneratedIdsAreUrlSafeLongAndDistinct) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; i++) {
-    gchar *id = gst_session_id_generate();
+    gchar *id = gst_voicekit_session_id_generate();
     const std::string text(id);
     g_free(id);
     ASSERT_EQ(text.size(), 24u); /* 144 bits in base64 */
@@ -85,16 +85,16 @@ TEST(SessionContext, HoldsIdTimeAndFields) {
   const gint64 after = g_get_real_time();
   gst_structure_set(fields, "user", G_TYPE_STRING, "mallory", nullptr); /* was copied */
   ASSERT_TRUE(context);
-  EXPECT_STREQ(gst_session_context_get_webrtc_id(context.get()), "abc");
-  EXPECT_GE(gst_session_context_get_created_us(context.get()), before);
-  EXPECT_LE(gst_session_context_get_created_us(context.get()), after);
-  const GstStructure *held = gst_session_context_get_fields(context.get());
+  EXPECT_STREQ(gst_voicekit_session_context_get_webrtc_id(context.get()), "abc");
+  EXPECT_GE(gst_voicekit_session_context_get_created_us(context.get()), before);
+  EXPECT_LE(gst_voicekit_session_context_get_created_us(context.get()), after);
+  const GstStructure *held = gst_voicekit_session_context_get_fields(context.get());
   ASSERT_NE(held, nullptr);
   EXPECT_STREQ(gst_structure_get_string(held, "user"), "alice");
   gst_structure_free(fields);
 
   ContextPtr bare = make_context("abc");
-  EXPECT_EQ(gst_session_context_get_fields(bare.get()), nullptr);
+  EXPECT_EQ(gst_voicekit_session_context_get_fields(bare.get()), nullptr);
 }
 
 TEST(SessionContext, RefusesInvalidId) {
@@ -104,18 +104,18 @@ TEST(SessionContext, RefusesInvalidId) {
 
 TEST(SessionContext, EqualityComparesEverything) {
   GstStructure *fields = gst_structure_from_string("s, user=alice", nullptr);
-  ContextPtr a(gst_session_context_new_full("x", fields, 10));
-  ContextPtr b(gst_session_context_new_full("x", fields, 10));
-  ContextPtr other_time(gst_session_context_new_full("x", fields, 11));
-  ContextPtr other_id(gst_session_context_new_full("y", fields, 10));
-  ContextPtr no_fields(gst_session_context_new_full("x", nullptr, 10));
+  ContextPtr a(gst_voicekit_session_context_new_full("x", fields, 10));
+  ContextPtr b(gst_voicekit_session_context_new_full("x", fields, 10));
+  ContextPtr other_time(gst_voicekit_session_context_new_full("x", fields, 11));
+  ContextPtr other_id(gst_voicekit_session_context_new_full("y", fields, 10));
+  ContextPtr no_fields(gst_voicekit_session_context_new_full("x", nullptr, 10));
   gst_structure_free(fields);
-  EXPECT_TRUE(gst_session_context_is_equal(a.get(), b.get()));
-  EXPECT_FALSE(gst_session_context_is_equal(a.get(), other_time.get()));
-  EXPECT_FALSE(gst_session_context_is_equal(a.get(), other_id.get()));
-  EXPECT_FALSE(gst_session_context_is_equal(a.get(), no_fields.get()));
-  EXPECT_FALSE(gst_session_context_is_equal(a.get(), nullptr));
-  EXPECT_TRUE(gst_session_context_is_equal(nullptr, nullptr));
+  EXPECT_TRUE(gst_voicekit_session_context_is_equal(a.get(), b.get()));
+  EXPECT_FALSE(gst_voicekit_session_context_is_equal(a.get(), other_time.get()));
+  EXPECT_FALSE(gst_voicekit_session_context_is_equal(a.get(), other_id.get()));
+  EXPECT_FALSE(gst_voicekit_session_context_is_equal(a.get(), no_fields.get()));
+  EXPECT_FALSE(gst_voicekit_session_context_is_equal(a.get(), nullptr));
+  EXPECT_TRUE(gst_voicekit_session_context_is_equal(nullptr, nullptr));
 }
 
 /* Fields GStreamer cannot compare (a list mixing types) compare without a
@@ -125,50 +125,54 @@ TEST(SessionContext, EqualityOfAwkwardFields) {
   auto context = [](const char *text) {
     GstStructure *fields = gst_structure_from_string(text, nullptr);
     EXPECT_NE(fields, nullptr) << text;
-    ContextPtr made(gst_session_context_new_full("x", fields, 10));
+    ContextPtr made(gst_voicekit_session_context_new_full("x", fields, 10));
     gst_structure_free(fields);
     return made;
   };
-  EXPECT_TRUE(gst_session_context_is_equal(context("s, l={1,abc,3}").get(),
-                                           context("s, l={1,abc,3}").get()));
-  EXPECT_FALSE(gst_session_context_is_equal(context("s, l={1,abc,3}").get(),
-                                            context("s, l={1,abd,3}").get()));
-  EXPECT_TRUE(
-      gst_session_context_is_equal(context("s, a=1, b=two").get(), context("s, b=two, a=1").get()));
-  EXPECT_FALSE(gst_session_context_is_equal(context("s, a=1").get(), context("t, a=1").get()));
+  EXPECT_TRUE(gst_voicekit_session_context_is_equal(context("s, l={1,abc,3}").get(),
+                                                    context("s, l={1,abc,3}").get()));
+  EXPECT_FALSE(gst_voicekit_session_context_is_equal(context("s, l={1,abc,3}").get(),
+                                                     context("s, l={1,abd,3}").get()));
+  EXPECT_TRUE(gst_voicekit_session_context_is_equal(context("s, a=1, b=two").get(),
+                                                    context("s, b=two, a=1").get()));
   EXPECT_FALSE(
-      gst_session_context_is_equal(context("s, a=1").get(), context("s, a=(string)1").get()));
-  EXPECT_FALSE(gst_session_context_is_equal(context("s, a=1").get(), context("s, a=1, b=2").get()));
+      gst_voicekit_session_context_is_equal(context("s, a=1").get(), context("t, a=1").get()));
+  EXPECT_FALSE(gst_voicekit_session_context_is_equal(context("s, a=1").get(),
+                                                     context("s, a=(string)1").get()));
+  EXPECT_FALSE(
+      gst_voicekit_session_context_is_equal(context("s, a=1").get(), context("s, a=1, b=2").get()));
 }
 
 TEST(SessionContext, BoxedCopyIsAReference) {
   ContextPtr context = make_context("boxed");
-  gpointer copy = g_boxed_copy(GST_TYPE_SESSION_CONTEXT, context.get());
+  gpointer copy = g_boxed_copy(GST_TYPE_VOICEKIT_SESSION_CONTEXT, context.get());
   EXPECT_EQ(copy, context.get());
-  g_boxed_free(GST_TYPE_SESSION_CONTEXT, copy);
-  EXPECT_STREQ(gst_session_context_get_webrtc_id(context.get()), "boxed");
+  g_boxed_free(GST_TYPE_VOICEKIT_SESSION_CONTEXT, copy);
+  EXPECT_STREQ(gst_voicekit_session_context_get_webrtc_id(context.get()), "boxed");
 }
 
 using voicekit::testing::count_session_metas;
 
 TEST(SessionMeta, HasNoTagsSoTransformsKeepIt) {
-  const gchar *const *tags = gst_meta_api_type_get_tags(GST_SESSION_META_API_TYPE);
+  const gchar *const *tags = gst_meta_api_type_get_tags(GST_VOICEKIT_SESSION_META_API_TYPE);
   EXPECT_TRUE(tags == nullptr || tags[0] == nullptr);
-  EXPECT_FALSE(gst_meta_api_type_has_tag(GST_SESSION_META_API_TYPE, g_quark_from_string("audio")));
+  EXPECT_FALSE(
+      gst_meta_api_type_has_tag(GST_VOICEKIT_SESSION_META_API_TYPE, g_quark_from_string("audio")));
 }
 
 TEST(SessionMeta, SetGetAndRetagKeepsOneMeta) {
   ContextPtr alice = make_context("alice");
   ContextPtr bob = make_context("bob");
   GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 64, nullptr);
-  EXPECT_EQ(gst_buffer_get_webrtc_id(buffer), nullptr);
-  EXPECT_EQ(gst_buffer_get_session_context(buffer), nullptr);
+  EXPECT_EQ(gst_voicekit_buffer_get_webrtc_id(buffer), nullptr);
+  EXPECT_EQ(gst_voicekit_buffer_get_session_context(buffer), nullptr);
 
-  gst_buffer_set_session_context(buffer, alice.get());
-  EXPECT_STREQ(gst_buffer_get_webrtc_id(buffer), "alice");
-  gst_buffer_set_session_context(buffer, bob.get());
-  EXPECT_STREQ(gst_buffer_get_webrtc_id(buffer), "bob");
-  EXPECT_EQ(gst_buffer_get_session_context(buffer), bob.get()); /* a reference, not a copy */
+  gst_voicekit_buffer_set_session_context(buffer, alice.get());
+  EXPECT_STREQ(gst_voicekit_buffer_get_webrtc_id(buffer), "alice");
+  gst_voicekit_buffer_set_session_context(buffer, bob.get());
+  EXPECT_STREQ(gst_voicekit_buffer_get_webrtc_id(buffer), "bob");
+  EXPECT_EQ(gst_voicekit_buffer_get_session_context(buffer),
+            bob.get()); /* a reference, not a copy */
   EXPECT_EQ(count_session_metas(buffer), 1u);
   gst_buffer_unref(buffer);
 }
@@ -177,15 +181,15 @@ TEST(SessionMeta, CopiedWithTheBufferAndHoldsTheContextAlive) {
   GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 64, nullptr);
   {
     ContextPtr context = make_context("survivor");
-    gst_buffer_set_session_context(buffer, context.get());
+    gst_voicekit_buffer_set_session_context(buffer, context.get());
   }
   GstBuffer *copy = gst_buffer_copy(buffer);
   gst_buffer_unref(buffer);
-  EXPECT_STREQ(gst_buffer_get_webrtc_id(copy), "survivor");
+  EXPECT_STREQ(gst_voicekit_buffer_get_webrtc_id(copy), "survivor");
   EXPECT_EQ(count_session_metas(copy), 1u);
 
   GstBuffer *region = gst_buffer_copy_region(copy, GST_BUFFER_COPY_ALL, 8, 16);
-  EXPECT_STREQ(gst_buffer_get_webrtc_id(region), "survivor");
+  EXPECT_STREQ(gst_voicekit_buffer_get_webrtc_id(region), "survivor");
   gst_buffer_unref(region);
   gst_buffer_unref(copy);
 }
@@ -194,17 +198,17 @@ TEST(SessionMeta, TransformOfAnyKindCopies) {
   ContextPtr context = make_context("any-transform");
   GstBuffer *source = gst_buffer_new_allocate(nullptr, 16, nullptr);
   GstBuffer *dest = gst_buffer_new_allocate(nullptr, 16, nullptr);
-  GstMeta *meta = GST_META_CAST(gst_buffer_set_session_context(source, context.get()));
+  GstMeta *meta = GST_META_CAST(gst_voicekit_buffer_set_session_context(source, context.get()));
   /* A transform type nobody knows (as an encoder or converter would pass). */
   meta->info->transform_func(dest, meta, source, g_quark_from_static_string("made-up-transform"),
                              nullptr);
-  EXPECT_STREQ(gst_buffer_get_webrtc_id(dest), "any-transform");
+  EXPECT_STREQ(gst_voicekit_buffer_get_webrtc_id(dest), "any-transform");
   /* Transforming onto a buffer that already has a session replaces it. */
   ContextPtr other = make_context("other");
   GstBuffer *tagged = gst_buffer_new_allocate(nullptr, 16, nullptr);
-  gst_buffer_set_session_context(tagged, other.get());
+  gst_voicekit_buffer_set_session_context(tagged, other.get());
   meta->info->transform_func(tagged, meta, source, g_quark_from_static_string("gst-copy"), nullptr);
-  EXPECT_STREQ(gst_buffer_get_webrtc_id(tagged), "any-transform");
+  EXPECT_STREQ(gst_voicekit_buffer_get_webrtc_id(tagged), "any-transform");
   EXPECT_EQ(count_session_metas(tagged), 1u);
   gst_buffer_unref(tagged);
   gst_buffer_unref(dest);
@@ -213,23 +217,23 @@ TEST(SessionMeta, TransformOfAnyKindCopies) {
 
 TEST(SessionEvent, RoundTripsAndIsStickySerializedDownstream) {
   ContextPtr context = make_context("evt", nullptr);
-  GstEvent *event = gst_event_new_session(context.get());
+  GstEvent *event = gst_voicekit_event_new_session(context.get());
   EXPECT_EQ(GST_EVENT_TYPE(event), GST_EVENT_CUSTOM_DOWNSTREAM_STICKY);
   EXPECT_TRUE(GST_EVENT_IS_STICKY(event));
   EXPECT_TRUE(GST_EVENT_IS_SERIALIZED(event));
   EXPECT_TRUE(GST_EVENT_IS_DOWNSTREAM(event));
   const GstStructure *structure = gst_event_get_structure(event);
   EXPECT_STREQ(gst_structure_get_string(structure, "webrtc-id"), "evt");
-  ContextPtr parsed(gst_event_parse_session(event));
+  ContextPtr parsed(gst_voicekit_event_parse_session(event));
   EXPECT_EQ(parsed.get(), context.get());
   gst_event_unref(event);
 
   GstEvent *unrelated = gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
                                              gst_structure_new_empty("something-else"));
-  EXPECT_EQ(gst_event_parse_session(unrelated), nullptr);
+  EXPECT_EQ(gst_voicekit_event_parse_session(unrelated), nullptr);
   gst_event_unref(unrelated);
   GstEvent *eos = gst_event_new_eos();
-  EXPECT_EQ(gst_event_parse_session(eos), nullptr);
+  EXPECT_EQ(gst_voicekit_event_parse_session(eos), nullptr);
   gst_event_unref(eos);
 }
 
@@ -239,17 +243,17 @@ TEST(SessionEvent, PadFindsItAmongOtherCustomStickyEvents) {
   ASSERT_EQ(gst_pad_link(src, sink), GST_PAD_LINK_OK);
   gst_pad_set_active(src, TRUE);
   gst_pad_set_active(sink, TRUE);
-  EXPECT_EQ(gst_pad_get_session_context(sink), nullptr);
+  EXPECT_EQ(gst_voicekit_pad_get_session_context(sink), nullptr);
   gst_pad_push_event(src, gst_event_new_stream_start("s"));
   gst_pad_push_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
                                                gst_structure_new_empty("aaa-first")));
   ContextPtr first = make_context("first");
   ContextPtr second = make_context("second");
-  gst_pad_push_event(src, gst_event_new_session(first.get()));
-  gst_pad_push_event(src, gst_event_new_session(second.get())); /* overwrites */
-  ContextPtr found(gst_pad_get_session_context(sink));
+  gst_pad_push_event(src, gst_voicekit_event_new_session(first.get()));
+  gst_pad_push_event(src, gst_voicekit_event_new_session(second.get())); /* overwrites */
+  ContextPtr found(gst_voicekit_pad_get_session_context(sink));
   ASSERT_TRUE(found);
-  EXPECT_STREQ(gst_session_context_get_webrtc_id(found.get()), "second");
+  EXPECT_STREQ(gst_voicekit_session_context_get_webrtc_id(found.get()), "second");
   gst_pad_set_active(src, FALSE);
   gst_pad_set_active(sink, FALSE);
   gst_object_unref(src);
@@ -260,57 +264,57 @@ static gboolean answer_session_query(GstPad *, GstObject *, GstQuery *query) {
   if (GST_QUERY_TYPE(query) != GST_QUERY_CUSTOM)
     return FALSE;
   ContextPtr context = make_context("answered");
-  gst_query_set_session(query, context.get());
+  gst_voicekit_query_set_session(query, context.get());
   return TRUE;
 }
 
 TEST(SessionQuery, AsksUpstream) {
   GstPad *src = gst_pad_new("src", GST_PAD_SRC);
   GstPad *sink = gst_pad_new("sink", GST_PAD_SINK);
-  EXPECT_EQ(gst_pad_query_session_context(sink), nullptr); /* unlinked */
+  EXPECT_EQ(gst_voicekit_pad_query_session_context(sink), nullptr); /* unlinked */
   gst_pad_set_query_function(src, answer_session_query);
   ASSERT_EQ(gst_pad_link(src, sink), GST_PAD_LINK_OK);
-  ContextPtr answer(gst_pad_query_session_context(sink));
+  ContextPtr answer(gst_voicekit_pad_query_session_context(sink));
   ASSERT_TRUE(answer);
-  EXPECT_STREQ(gst_session_context_get_webrtc_id(answer.get()), "answered");
+  EXPECT_STREQ(gst_voicekit_session_context_get_webrtc_id(answer.get()), "answered");
 
-  GstQuery *unanswered = gst_query_new_session();
-  EXPECT_EQ(gst_query_parse_session(unanswered), nullptr);
+  GstQuery *unanswered = gst_voicekit_query_new_session();
+  EXPECT_EQ(gst_voicekit_query_parse_session(unanswered), nullptr);
   gst_query_unref(unanswered);
   gst_object_unref(src);
   gst_object_unref(sink);
 }
 
 TEST(CurrentContext, NullOutsideAnyScopeAndNests) {
-  EXPECT_EQ(gst_session_context_get_current(), nullptr);
+  EXPECT_EQ(gst_voicekit_session_context_get_current(), nullptr);
   ContextPtr outer = make_context("outer");
   ContextPtr inner = make_context("inner");
   {
     voicekit::SessionScope outer_scope(outer.get());
-    ContextPtr current(gst_session_context_get_current());
+    ContextPtr current(gst_voicekit_session_context_get_current());
     EXPECT_EQ(current.get(), outer.get());
     {
       voicekit::SessionScope inner_scope(inner.get());
-      ContextPtr nested(gst_session_context_get_current());
+      ContextPtr nested(gst_voicekit_session_context_get_current());
       EXPECT_EQ(nested.get(), inner.get());
       voicekit::SessionScope none(nullptr); /* opens nothing */
-      ContextPtr still(gst_session_context_get_current());
+      ContextPtr still(gst_voicekit_session_context_get_current());
       EXPECT_EQ(still.get(), inner.get());
     }
-    ContextPtr back(gst_session_context_get_current());
+    ContextPtr back(gst_voicekit_session_context_get_current());
     EXPECT_EQ(back.get(), outer.get());
   }
-  EXPECT_EQ(gst_session_context_get_current(), nullptr);
+  EXPECT_EQ(gst_voicekit_session_context_get_current(), nullptr);
 }
 
 TEST(CurrentContext, ScopeKeepsTheContextAlive) {
-  GstSessionContext *context = gst_session_context_new("short-lived", nullptr);
-  gst_session_context_push_current(context);
-  gst_session_context_unref(context); /* the scope holds its own reference */
-  ContextPtr current(gst_session_context_get_current());
-  EXPECT_STREQ(gst_session_context_get_webrtc_id(current.get()), "short-lived");
-  gst_session_context_pop_current();
-  EXPECT_EQ(gst_session_context_get_current(), nullptr);
+  GstVoiceKitSessionContext *context = gst_voicekit_session_context_new("short-lived", nullptr);
+  gst_voicekit_session_context_push_current(context);
+  gst_voicekit_session_context_unref(context); /* the scope holds its own reference */
+  ContextPtr current(gst_voicekit_session_context_get_current());
+  EXPECT_STREQ(gst_voicekit_session_context_get_webrtc_id(current.get()), "short-lived");
+  gst_voicekit_session_context_pop_current();
+  EXPECT_EQ(gst_voicekit_session_context_get_current(), nullptr);
 }
 
 /* 16 threads, each inside its own scope (and nested scopes), all at once: the
@@ -333,13 +337,14 @@ TEST(CurrentContext, SixteenThreadsOnlyEverSeeTheirOwn) {
         std::this_thread::yield();
       voicekit::SessionScope scope(own.get());
       for (int i = 0; i < kIterations; i++) {
-        ContextPtr seen(gst_session_context_get_current());
-        if (!seen || own_id != gst_session_context_get_webrtc_id(seen.get()))
+        ContextPtr seen(gst_voicekit_session_context_get_current());
+        if (!seen || own_id != gst_voicekit_session_context_get_webrtc_id(seen.get()))
           wrong++;
         if (i % 7 == 0) {
           voicekit::SessionScope inner(nested.get());
-          ContextPtr seen_nested(gst_session_context_get_current());
-          if (!seen_nested || nested_id != gst_session_context_get_webrtc_id(seen_nested.get()))
+          ContextPtr seen_nested(gst_voicekit_session_context_get_current());
+          if (!seen_nested ||
+              nested_id != gst_voicekit_session_context_get_webrtc_id(seen_nested.get()))
             wrong++;
           checks++;
         }
@@ -353,7 +358,8 @@ TEST(CurrentContext, SixteenThreadsOnlyEverSeeTheirOwn) {
     thread.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GT(checks.load(), static_cast<long>(kThreads) * kIterations);
-  EXPECT_EQ(gst_session_context_get_current(), nullptr); /* the main thread never had one */
+  EXPECT_EQ(gst_voicekit_session_context_get_current(),
+            nullptr); /* the main thread never had one */
 }
 
 int main(int argc, char **argv) {

@@ -70,7 +70,7 @@ static std::vector<Decision> pull_turn_events(GstHarness *h) {
   std::vector<Decision> decisions;
   GstEvent *event;
   while ((event = gst_harness_try_pull_event(h)) != nullptr) {
-    if (gst_event_has_name(event, GST_TURN_EVENT_NAME)) {
+    if (gst_event_has_name(event, GST_VOICEKIT_TURN_EVENT_NAME)) {
       fail_unless(GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_DOWNSTREAM);
       decisions.push_back(decision_from(gst_event_get_structure(event)));
     }
@@ -179,8 +179,8 @@ static GstPadProbeReturn check_order(GstPad *, GstPadProbeInfo *info, gpointer d
     check->audio_end = GST_BUFFER_PTS(buffer) + GST_BUFFER_DURATION(buffer);
   } else {
     GstClockTime stream_time;
-    if (gst_event_parse_turn(GST_PAD_PROBE_INFO_EVENT(info), nullptr, nullptr, nullptr,
-                             &stream_time, nullptr, nullptr, nullptr)) {
+    if (gst_voicekit_event_parse_turn(GST_PAD_PROBE_INFO_EVENT(info), nullptr, nullptr, nullptr,
+                                      &stream_time, nullptr, nullptr, nullptr)) {
       check->turn_events++;
       if (stream_time > check->audio_end)
         check->early++;
@@ -215,7 +215,7 @@ GST_START_TEST(test_passthrough_keeps_samples_and_metas) {
     GstBuffer *out = gst_harness_push_and_pull(h, in);
     fail_unless(gst_buffer_peek_memory(out, 0) == memory);
     fail_unless(gst_buffer_memcmp(out, 0, speech.data() + i, 480 * sizeof(gint16)) == 0);
-    fail_unless_equals_string(gst_buffer_get_webrtc_id(out), "keep");
+    fail_unless_equals_string(gst_voicekit_buffer_get_webrtc_id(out), "keep");
     gst_buffer_unref(out);
   }
   gst_harness_teardown(h);
@@ -236,12 +236,12 @@ GST_START_TEST(test_webrtc_id_from_the_session) {
   GstEvent *event;
   int with_context = 0;
   while ((event = gst_harness_try_pull_event(h)) != nullptr) {
-    GstSessionContext *context = nullptr;
-    if (gst_event_parse_turn(event, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                             &context) &&
+    GstVoiceKitSessionContext *context = nullptr;
+    if (gst_voicekit_event_parse_turn(event, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                      &context) &&
         context != nullptr) {
-      fail_unless_equals_string(gst_session_context_get_webrtc_id(context), "who-speaks");
-      gst_session_context_unref(context);
+      fail_unless_equals_string(gst_voicekit_session_context_get_webrtc_id(context), "who-speaks");
+      gst_voicekit_session_context_unref(context);
       with_context++;
     }
     gst_event_unref(event);
@@ -300,11 +300,11 @@ GST_START_TEST(test_eos_during_speech_posts_pause_first) {
   GstEvent *event;
   bool saw_pause = false, saw_eos_after = false;
   while ((event = gst_harness_try_pull_event(det.h)) != nullptr) {
-    GstTurnEventType type;
+    GstVoiceKitTurnEventType type;
     guint64 utterance;
-    if (gst_event_parse_turn(event, &type, &utterance, nullptr, nullptr, nullptr, nullptr,
-                             nullptr) &&
-        type == GST_TURN_EVENT_PAUSE && utterance == 2)
+    if (gst_voicekit_event_parse_turn(event, &type, &utterance, nullptr, nullptr, nullptr, nullptr,
+                                      nullptr) &&
+        type == GST_VOICEKIT_TURN_EVENT_PAUSE && utterance == 2)
       saw_pause = true;
     if (GST_EVENT_TYPE(event) == GST_EVENT_EOS)
       saw_eos_after = saw_pause;

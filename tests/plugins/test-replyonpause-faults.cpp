@@ -150,7 +150,7 @@ struct Fixture {
     GstElement *bin = in->element();
     fail_unless(GST_IS_BIN(bin) && GST_BIN_NUMCHILDREN(bin) == 1);
     element = GST_ELEMENT(GST_BIN_CHILDREN(bin)->data);
-    fail_unless_equals_string(G_OBJECT_TYPE_NAME(element), "GstReplyOnPause");
+    fail_unless_equals_string(G_OBJECT_TYPE_NAME(element), "GstVoiceKitReplyOnPause");
     bus = gst_bus_new();
     gst_element_set_bus(bin, bus);
   }
@@ -394,10 +394,11 @@ static void on_utterance(GstElement *, guint64 utterance, GstSample *sample, Han
   const guint call = ++h->calls;
   const Act act = call <= h->plan.size() ? h->plan[call - 1] : h->act;
   h->utterances.push_back(utterance);
-  GstSessionContext *current = gst_session_context_get_current();
-  h->sessions.push_back(current != nullptr ? gst_session_context_get_webrtc_id(current) : "");
+  GstVoiceKitSessionContext *current = gst_voicekit_session_context_get_current();
+  h->sessions.push_back(current != nullptr ? gst_voicekit_session_context_get_webrtc_id(current)
+                                           : "");
   if (current != nullptr)
-    gst_session_context_unref(current);
+    gst_voicekit_session_context_unref(current);
   std::vector<gint16> audio;
   GstMapInfo map;
   if (sample != nullptr && gst_buffer_map(gst_sample_get_buffer(sample), &map, GST_MAP_READ)) {
@@ -566,7 +567,7 @@ struct Branch {
 
   static gboolean event(GstPad *pad, GstObject *, GstEvent *event) {
     Branch *b = of(pad);
-    if (b->mode == kDrop && gst_event_has_name(event, GST_UTTERANCE_EVENT_NAME)) {
+    if (b->mode == kDrop && gst_event_has_name(event, GST_VOICEKIT_UTTERANCE_EVENT_NAME)) {
       gst_event_unref(event);
       return TRUE;
     }
@@ -1474,12 +1475,12 @@ static void resend_stream(ReplyInput &in, const char *webrtc_id) {
   GstSegment segment;
   gst_segment_init(&segment, GST_FORMAT_TIME);
   gst_harness_push_event(in.h, gst_event_new_segment(&segment));
-  gst_harness_push_event(in.h,
-                         gst_event_new_turn_detector("test", 40 * GST_MSECOND, 500 * GST_MSECOND,
-                                                     300 * GST_MSECOND, 10 * GST_MSECOND));
-  GstSessionContext *context = gst_session_context_new(webrtc_id, nullptr);
-  gst_harness_push_event(in.h, gst_event_new_session(context));
-  gst_session_context_unref(context);
+  gst_harness_push_event(
+      in.h, gst_voicekit_event_new_turn_detector("test", 40 * GST_MSECOND, 500 * GST_MSECOND,
+                                                 300 * GST_MSECOND, 10 * GST_MSECOND));
+  GstVoiceKitSessionContext *context = gst_voicekit_session_context_new(webrtc_id, nullptr);
+  gst_harness_push_event(in.h, gst_voicekit_event_new_session(context));
+  gst_voicekit_session_context_unref(context);
 }
 
 GST_START_TEST(test_restart_stale_handler_cannot_feed_the_next_reply) {
@@ -1562,9 +1563,9 @@ static void chaos_push(ReplyInput *in, guint seed, std::atomic<bool> *stop) {
       break;
     case 11: {
       session = rng() % 2 ? "caller-1" : "caller-2";
-      GstSessionContext *context = gst_session_context_new(session, nullptr);
-      gst_harness_push_event(in->h, gst_event_new_session(context));
-      gst_session_context_unref(context);
+      GstVoiceKitSessionContext *context = gst_voicekit_session_context_new(session, nullptr);
+      gst_harness_push_event(in->h, gst_voicekit_event_new_session(context));
+      gst_voicekit_session_context_unref(context);
       break;
     }
     default:

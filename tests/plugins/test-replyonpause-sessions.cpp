@@ -139,11 +139,11 @@ void send_reply(Session *session, GstElement *element, guint64 utterance, bool c
   for (int chunk = 0; chunk < kChunks; chunk++) {
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us(random)));
     if (check_current) {
-      GstSessionContext *current = gst_session_context_get_current();
+      GstVoiceKitSessionContext *current = gst_voicekit_session_context_get_current();
       const std::string id =
-          current != nullptr ? gst_session_context_get_webrtc_id(current) : "(none)";
+          current != nullptr ? gst_voicekit_session_context_get_webrtc_id(current) : "(none)";
       if (current != nullptr)
-        gst_session_context_unref(current);
+        gst_voicekit_session_context_unref(current);
       if (id != session->id)
         mismatch(session->id + ": current context during the reply is " + id);
     }
@@ -178,14 +178,14 @@ void on_utterance(GstElement *element, guint64 utterance, GstSample *sample, gpo
   while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
   }
 
-  GstSessionContext *current = gst_session_context_get_current();
+  GstVoiceKitSessionContext *current = gst_voicekit_session_context_get_current();
   const std::string current_id =
-      current != nullptr ? gst_session_context_get_webrtc_id(current) : "(none)";
+      current != nullptr ? gst_voicekit_session_context_get_webrtc_id(current) : "(none)";
   if (current != nullptr)
-    gst_session_context_unref(current);
+    gst_voicekit_session_context_unref(current);
   GstBuffer *buffer = gst_sample_get_buffer(sample);
   const std::string meta_id =
-      buffer != nullptr ? or_empty(gst_buffer_get_webrtc_id(buffer)) : "(no buffer)";
+      buffer != nullptr ? or_empty(gst_voicekit_buffer_get_webrtc_id(buffer)) : "(no buffer)";
   const GstStructure *info = gst_sample_get_info(sample);
   const std::string info_id =
       info != nullptr ? or_empty(gst_structure_get_string(info, "webrtc-id")) : "(no info)";
@@ -227,7 +227,7 @@ GstFlowReturn on_new_sample(GstElement *appsink, gpointer data) {
     return GST_FLOW_ERROR;
   GstBuffer *buffer = gst_sample_get_buffer(sample);
   session->out_buffers++;
-  const std::string id = or_empty(gst_buffer_get_webrtc_id(buffer));
+  const std::string id = or_empty(gst_voicekit_buffer_get_webrtc_id(buffer));
   if (id != session->id)
     mismatch(session->id + ": output buffer with webrtc-id '" + id + "'");
   GstMapInfo map;

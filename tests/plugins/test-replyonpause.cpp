@@ -212,13 +212,13 @@ static gboolean end_reply(GstElement *element, guint64 utterance) {
 /* Signal handlers as std::function (declare them before the Rig so they
  * outlive the element). */
 using UtteranceFn = std::function<void(GstElement *, guint64, GstSample *)>;
-using GreetingFn = std::function<gboolean(GstElement *, GstSessionContext *, guint64)>;
+using GreetingFn = std::function<gboolean(GstElement *, GstVoiceKitSessionContext *, guint64)>;
 using StopFn = std::function<void(GstElement *, guint64)>;
 
 static void on_utterance(GstElement *element, guint64 utterance, GstSample *sample, gpointer data) {
   (*static_cast<UtteranceFn *>(data))(element, utterance, sample);
 }
-static gboolean on_greeting(GstElement *element, GstSessionContext *context, guint64 number,
+static gboolean on_greeting(GstElement *element, GstVoiceKitSessionContext *context, guint64 number,
                             gpointer data) {
   return (*static_cast<GreetingFn *>(data))(element, context, number);
 }
@@ -227,11 +227,11 @@ static void on_reply_stop(GstElement *element, guint64 utterance, gpointer data)
 }
 
 static std::string current_webrtc_id() {
-  GstSessionContext *current = gst_session_context_get_current();
+  GstVoiceKitSessionContext *current = gst_voicekit_session_context_get_current();
   if (current == nullptr)
     return "";
-  std::string id = gst_session_context_get_webrtc_id(current);
-  gst_session_context_unref(current);
+  std::string id = gst_voicekit_session_context_get_webrtc_id(current);
+  gst_voicekit_session_context_unref(current);
   return id;
 }
 
@@ -601,7 +601,7 @@ GST_START_TEST(test_signals_thread_session_sample) {
       seen.size = gst_buffer_get_size(buffer);
       seen.samples = samples_of(buffer);
       seen.metas = count_session_metas(buffer);
-      const gchar *id = gst_buffer_get_webrtc_id(buffer);
+      const gchar *id = gst_voicekit_buffer_get_webrtc_id(buffer);
       seen.buffer_id = id != nullptr ? id : "";
     }
     const GstStructure *info = gst_sample_get_info(sample);
@@ -828,7 +828,7 @@ GST_START_TEST(test_output_caps_from_downstream) {
     const gsize floats = gst_buffer_get_size(buffer) / sizeof(float);
     out.resize(out.size() + floats);
     gst_buffer_extract(buffer, 0, out.data() + out.size() - floats, floats * sizeof(float));
-    fail_unless(gst_buffer_get_webrtc_id(buffer) != nullptr);
+    fail_unless(gst_voicekit_buffer_get_webrtc_id(buffer) != nullptr);
     gst_buffer_unref(buffer);
     buffers++;
   }
@@ -916,15 +916,16 @@ static GstPadProbeReturn log_pad_data(GstPad *, GstPadProbeInfo *info, gpointer 
     log->buffer_thread = g_thread_self();
   } else if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-    GstUtteranceEventType type;
+    GstVoiceKitUtteranceEventType type;
     guint64 utterance = 0;
-    GstSessionContext *context = nullptr;
-    if (gst_event_parse_utterance(event, &type, &utterance, &context)) {
-      log->items.push_back(std::string(type == GST_UTTERANCE_EVENT_START ? "start" : "end") + ":" +
-                           std::to_string(utterance) + ":" +
-                           (context != nullptr ? gst_session_context_get_webrtc_id(context) : ""));
+    GstVoiceKitSessionContext *context = nullptr;
+    if (gst_voicekit_event_parse_utterance(event, &type, &utterance, &context)) {
+      log->items.push_back(
+          std::string(type == GST_VOICEKIT_UTTERANCE_EVENT_START ? "start" : "end") + ":" +
+          std::to_string(utterance) + ":" +
+          (context != nullptr ? gst_voicekit_session_context_get_webrtc_id(context) : ""));
       if (context != nullptr)
-        gst_session_context_unref(context);
+        gst_voicekit_session_context_unref(context);
     }
   }
   return GST_PAD_PROBE_OK;
@@ -951,7 +952,7 @@ GST_START_TEST(test_pads_harnesses_live) {
   fail_unless(buffer != nullptr, "nothing on utterance_src");
   fail_unless_equals_uint64(gst_buffer_get_size(buffer), frame_at(kUtterance) * 2);
   fail_unless_equals_int(count_session_metas(buffer), 1);
-  fail_unless_equals_string(gst_buffer_get_webrtc_id(buffer), "caller-1");
+  fail_unless_equals_string(gst_voicekit_buffer_get_webrtc_id(buffer), "caller-1");
   const std::vector<gint16> utterance = samples_of(buffer);
   gst_buffer_unref(buffer);
   expect_utterance(utterance, 0, utterance.size(), frame_at(kOnset1), "utterance_src");
@@ -959,9 +960,9 @@ GST_START_TEST(test_pads_harnesses_live) {
   for (int i = 0; i < 10 && !saw_end; i++) {
     GstEvent *event = gst_harness_pull_event(utterances);
     fail_unless(event != nullptr, "no end event on utterance_src");
-    GstUtteranceEventType type;
-    saw_end = gst_event_parse_utterance(event, &type, nullptr, nullptr) &&
-              type == GST_UTTERANCE_EVENT_END;
+    GstVoiceKitUtteranceEventType type;
+    saw_end = gst_voicekit_event_parse_utterance(event, &type, nullptr, nullptr) &&
+              type == GST_VOICEKIT_UTTERANCE_EVENT_END;
     gst_event_unref(event);
   }
   fail_unless(saw_end);
@@ -979,7 +980,7 @@ GST_START_TEST(test_pads_harnesses_live) {
   /* the reply comes back on reply_sink, between start and end */
   gst_harness_set_src_caps(replies, mono_s16_caps());
   fail_unless(gst_harness_push_event(
-      replies, gst_event_new_utterance(GST_UTTERANCE_EVENT_START, 1, nullptr)));
+      replies, gst_voicekit_event_new_utterance(GST_VOICEKIT_UTTERANCE_EVENT_START, 1, nullptr)));
   const std::vector<gint16> answer(6400, 4321);
   fail_unless_equals_int(
       gst_harness_push(replies, gst_buffer_new_memdup(answer.data(), answer.size() * 2)),
@@ -989,8 +990,8 @@ GST_START_TEST(test_pads_harnesses_live) {
   fail_unless(rig.pump_until([&] { return count_value(rig.out.samples, 4321) == 6400; }),
               "the reply does not play out");
   fail_if(rig.has_message("reply-end:1"), "reply-end before the end event");
-  fail_unless(gst_harness_push_event(replies,
-                                     gst_event_new_utterance(GST_UTTERANCE_EVENT_END, 1, nullptr)));
+  fail_unless(gst_harness_push_event(
+      replies, gst_voicekit_event_new_utterance(GST_VOICEKIT_UTTERANCE_EVENT_END, 1, nullptr)));
   fail_unless(rig.pump_until([&] { return rig.has_message("reply-end:1"); }),
               "the end event does not end the reply");
   expect_keys(rig.messages, {"utterance:1", "reply-start:1", "reply-end:1"});
@@ -1363,9 +1364,10 @@ struct Greetings {
 
 GST_START_TEST(test_greeting) {
   Greetings seen;
-  GreetingFn greet = [&](GstElement *element, GstSessionContext *context,
+  GreetingFn greet = [&](GstElement *element, GstVoiceKitSessionContext *context,
                          guint64 number) -> gboolean {
-    const std::string id = context != nullptr ? gst_session_context_get_webrtc_id(context) : "";
+    const std::string id =
+        context != nullptr ? gst_voicekit_session_context_get_webrtc_id(context) : "";
     const gint16 value = id == "caller-2" ? 888 : 777;
     const gboolean other = push_reply_values(element, number + 1, std::vector<gint16>(160, value));
     const gboolean pushed = push_reply_values(element, number, std::vector<gint16>(4800, value));
@@ -1435,7 +1437,9 @@ GST_START_TEST(test_no_greeting_handler) {
   fail_unless_equals_uint64(rig.out.samples.size(), frame_at(2000 * kMs));
 
   /* a handler that declines greets nobody */
-  GreetingFn decline = [](GstElement *, GstSessionContext *, guint64) -> gboolean { return FALSE; };
+  GreetingFn decline = [](GstElement *, GstVoiceKitSessionContext *, guint64) -> gboolean {
+    return FALSE;
+  };
   Rig declined("replyonpause handler=echo");
   g_signal_connect(declined.reply, "greeting", G_CALLBACK(on_greeting), &decline);
   fail_unless_equals_int(declined.in->push_spans(50), GST_FLOW_OK);
@@ -1786,7 +1790,7 @@ GST_END_TEST;
 GST_START_TEST(test_greeting_mid_utterance_keeps_numbers_unique) {
   std::mutex mutex;
   std::vector<guint64> greetings;
-  GreetingFn greet = [&](GstElement *, GstSessionContext *, guint64 number) -> gboolean {
+  GreetingFn greet = [&](GstElement *, GstVoiceKitSessionContext *, guint64 number) -> gboolean {
     std::lock_guard<std::mutex> lock(mutex);
     greetings.push_back(number);
     return FALSE; /* no greeting audio: only the numbering matters here */

@@ -35,7 +35,7 @@ static GstHarness *new_tag_harness(const char *webrtc_id) {
 }
 
 static std::string webrtc_id_of(GstBuffer *buffer) {
-  const gchar *id = gst_buffer_get_webrtc_id(buffer);
+  const gchar *id = gst_voicekit_buffer_get_webrtc_id(buffer);
   return id != nullptr ? id : "(none)";
 }
 
@@ -50,11 +50,11 @@ static std::string property_id(GstElement *element) {
 using voicekit::testing::count_session_metas;
 
 static std::string sticky_id(GstPad *pad) {
-  GstSessionContext *context = gst_pad_get_session_context(pad);
+  GstVoiceKitSessionContext *context = gst_voicekit_pad_get_session_context(pad);
   if (context == nullptr)
     return "(none)";
-  std::string id = gst_session_context_get_webrtc_id(context);
-  gst_session_context_unref(context);
+  std::string id = gst_voicekit_session_context_get_webrtc_id(context);
+  gst_voicekit_session_context_unref(context);
   return id;
 }
 
@@ -137,10 +137,11 @@ GST_START_TEST(test_fields_property) {
   fail_unless_equals_string(gst_structure_get_string(fields, "user"), "alice");
   gst_structure_free(fields);
 
-  GstSessionContext *before = nullptr;
+  GstVoiceKitSessionContext *before = nullptr;
   g_object_get(h->element, "context", &before, nullptr);
   GstBuffer *out = gst_harness_push_and_pull(h, new_audio_buffer());
-  const GstStructure *carried = gst_session_context_get_fields(gst_buffer_get_session_context(out));
+  const GstStructure *carried =
+      gst_voicekit_session_context_get_fields(gst_voicekit_buffer_get_session_context(out));
   fail_unless_equals_string(gst_structure_get_string(carried, "user"), "alice");
   gst_buffer_unref(out);
 
@@ -148,16 +149,16 @@ GST_START_TEST(test_fields_property) {
   g_object_set(h->element, "fields", changed, nullptr);
   gst_structure_free(changed);
   out = gst_harness_push_and_pull(h, new_audio_buffer());
-  GstSessionContext *after = gst_buffer_get_session_context(out);
-  carried = gst_session_context_get_fields(after);
+  GstVoiceKitSessionContext *after = gst_voicekit_buffer_get_session_context(out);
+  carried = gst_voicekit_session_context_get_fields(after);
   fail_unless_equals_string(gst_structure_get_string(carried, "user"), "bob");
   fail_unless_equals_string(gst_structure_get_string(carried, "device"), "phone");
   /* same session: same id and creation time, new data */
-  fail_unless_equals_string(gst_session_context_get_webrtc_id(after), "with-fields");
-  fail_unless_equals_int64(gst_session_context_get_created_us(after),
-                           gst_session_context_get_created_us(before));
+  fail_unless_equals_string(gst_voicekit_session_context_get_webrtc_id(after), "with-fields");
+  fail_unless_equals_int64(gst_voicekit_session_context_get_created_us(after),
+                           gst_voicekit_session_context_get_created_us(before));
   gst_buffer_unref(out);
-  gst_session_context_unref(before);
+  gst_voicekit_session_context_unref(before);
   gst_harness_teardown(h);
 }
 GST_END_TEST;
@@ -211,7 +212,7 @@ GST_START_TEST(test_invalid_ids_refused_previous_kept) {
   GstHarness *h = gst_harness_new_with_element(element, "sink", "src");
   gst_harness_set_src_caps_str(h, AUDIO_CAPS);
 
-  const std::string too_long(GST_SESSION_ID_MAX_LENGTH + 1, 'x');
+  const std::string too_long(GST_VOICEKIT_SESSION_ID_MAX_LENGTH + 1, 'x');
   const char *bad_ids[] = {"",     "bad\xff\xfeutf8", "ctrl\x01", "line\nbreak", too_long.c_str(),
                            nullptr};
   for (const char *bad : bad_ids) {
@@ -229,7 +230,7 @@ GST_START_TEST(test_invalid_ids_refused_previous_kept) {
     gst_buffer_unref(out);
   }
   /* the limit itself is fine */
-  const std::string longest(GST_SESSION_ID_MAX_LENGTH, 'y');
+  const std::string longest(GST_VOICEKIT_SESSION_ID_MAX_LENGTH, 'y');
   g_object_set(element, "webrtc-id", longest.c_str(), nullptr);
   assert_id(property_id(element), longest);
   fail_unless(gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING) == nullptr);
@@ -244,10 +245,10 @@ GST_END_TEST;
 GST_START_TEST(test_retags_foreign_session) {
   GstHarness *h = new_tag_harness("ours");
   /* upstream claims another session, by meta and by sticky event */
-  GstSessionContext *foreign = gst_session_context_new("theirs", nullptr);
-  gst_harness_push_event(h, gst_event_new_session(foreign));
+  GstVoiceKitSessionContext *foreign = gst_voicekit_session_context_new("theirs", nullptr);
+  gst_harness_push_event(h, gst_voicekit_event_new_session(foreign));
   GstBuffer *in = new_audio_buffer();
-  gst_buffer_set_session_context(in, foreign);
+  gst_voicekit_buffer_set_session_context(in, foreign);
   GstBuffer *out = gst_harness_push_and_pull(h, in);
   assert_id(webrtc_id_of(out), "ours");
   fail_unless_equals_int(count_session_metas(out), 1);
@@ -258,7 +259,7 @@ GST_START_TEST(test_retags_foreign_session) {
   /* a buffer shared with somebody else is re-tagged on a new buffer struct
    * (same memory), the other holder's buffer keeps its own session */
   GstBuffer *shared = new_audio_buffer();
-  gst_buffer_set_session_context(shared, foreign);
+  gst_voicekit_buffer_set_session_context(shared, foreign);
   gst_buffer_ref(shared);
   out = gst_harness_push_and_pull(h, shared);
   assert_id(webrtc_id_of(out), "ours");
@@ -266,7 +267,7 @@ GST_START_TEST(test_retags_foreign_session) {
   fail_unless(gst_buffer_peek_memory(out, 0) == gst_buffer_peek_memory(shared, 0));
   gst_buffer_unref(out);
   gst_buffer_unref(shared);
-  gst_session_context_unref(foreign);
+  gst_voicekit_session_context_unref(foreign);
   gst_harness_teardown(h);
 }
 GST_END_TEST;
@@ -289,10 +290,10 @@ GST_END_TEST;
 
 GST_START_TEST(test_answers_session_query) {
   GstHarness *h = new_tag_harness("queried");
-  GstSessionContext *answer = gst_pad_query_session_context(h->sinkpad);
+  GstVoiceKitSessionContext *answer = gst_voicekit_pad_query_session_context(h->sinkpad);
   fail_unless(answer != nullptr);
-  fail_unless_equals_string(gst_session_context_get_webrtc_id(answer), "queried");
-  gst_session_context_unref(answer);
+  fail_unless_equals_string(gst_voicekit_session_context_get_webrtc_id(answer), "queried");
+  gst_voicekit_session_context_unref(answer);
   /* other queries still work (proxied upstream) */
   GstCaps *caps = gst_pad_peer_query_caps(h->sinkpad, nullptr);
   fail_unless(caps != nullptr);
@@ -303,10 +304,11 @@ GST_END_TEST;
 
 static GstPadProbeReturn record_current_context(GstPad *, GstPadProbeInfo *, gpointer data) {
   auto *seen = static_cast<std::vector<std::string> *>(data);
-  GstSessionContext *current = gst_session_context_get_current();
-  seen->push_back(current != nullptr ? gst_session_context_get_webrtc_id(current) : "(none)");
+  GstVoiceKitSessionContext *current = gst_voicekit_session_context_get_current();
+  seen->push_back(current != nullptr ? gst_voicekit_session_context_get_webrtc_id(current)
+                                     : "(none)");
   if (current != nullptr)
-    gst_session_context_unref(current);
+    gst_voicekit_session_context_unref(current);
   return GST_PAD_PROBE_OK;
 }
 
@@ -326,7 +328,7 @@ GST_START_TEST(test_current_context_while_pushing) {
   gst_buffer_unref(gst_harness_pull(h));
   fail_unless(seen == std::vector<std::string>({"scoped", "scoped"}));
   /* and nothing leaks out of the push into the calling thread */
-  fail_unless(gst_session_context_get_current() == nullptr);
+  fail_unless(gst_voicekit_session_context_get_current() == nullptr);
   gst_harness_teardown(h);
 }
 GST_END_TEST;

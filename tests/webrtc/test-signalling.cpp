@@ -97,7 +97,7 @@ TEST(Signalling, ChecksIds) {
   EXPECT_TRUE(check_webrtc_id("k2v9q1x7", error));
   EXPECT_TRUE(check_webrtc_id("caller 42", error));
   EXPECT_TRUE(check_webrtc_id("séance-€", error));
-  EXPECT_FALSE(check_webrtc_id("\u00a0nbsp", error));  /* no-break space */
+  EXPECT_FALSE(check_webrtc_id("\u00a0nbsp", error)); /* no-break space */
   EXPECT_FALSE(check_webrtc_id("ideographic\u3000", error));
   for (const std::string &bad :
        {std::string(""), std::string("tab\there"), std::string("nl\n"), std::string(257, 'a'),
@@ -118,8 +118,8 @@ TEST(Signalling, FindsTheOpusAudio) {
   EXPECT_EQ(audio.mline_index, 1u);
   EXPECT_EQ(audio.opus_payload, 111u);
   /* LF line ends and upper case work too. */
-  ASSERT_TRUE(find_opus_offer("v=0\nm=audio 9 RTP/AVP 96\na=rtpmap:96 OPUS/48000/2\n", audio,
-                              error));
+  ASSERT_TRUE(
+      find_opus_offer("v=0\nm=audio 9 RTP/AVP 96\na=rtpmap:96 OPUS/48000/2\n", audio, error));
   EXPECT_EQ(audio.opus_payload, 96u);
 
   const std::pair<const char *, const char *> bad[] = {
@@ -148,7 +148,10 @@ TEST(Signalling, WritesJson) {
   EXPECT_EQ(JsonWriter().str("type", "welcome").integer("n", 3).boolean("b", true).text(),
             R"({"type":"welcome","n":3,"b":true})");
   /* Invalid UTF-8 never reaches a client: it is replaced. */
-  const std::string text = JsonWriter().str("s", "a\xff" "b").text();
+  const std::string text = JsonWriter()
+                               .str("s", "a\xff"
+                                         "b")
+                               .text();
   EXPECT_TRUE(g_utf8_validate(text.c_str(), -1, nullptr)) << text;
   EXPECT_EQ(JsonWriter().str("type", "client-report").merge(R"({"type":"x","ms":5})").text(),
             R"({"type":"client-report","ms":5})");

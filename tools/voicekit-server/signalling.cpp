@@ -207,7 +207,7 @@ bool check_webrtc_id(std::string_view id, SignallingError &error) {
     return fail(error, "invalid-id", "webrtc_id contains a NUL character");
   const std::string copy(id);
   GError *reason = nullptr;
-  if (!gst_session_id_is_valid(copy.c_str(), &reason)) {
+  if (!gst_voicekit_session_id_is_valid(copy.c_str(), &reason)) {
     std::string message = reason->message;
     g_error_free(reason);
     return fail(error, "invalid-id", message);

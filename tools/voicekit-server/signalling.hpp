@@ -39,7 +39,7 @@ constexpr std::size_t kMaxMessageBytes = 64 * 1024;
 bool parse_client_message(std::string_view text, ClientMessage &out, SignallingError &error);
 
 /* The server's rule for a client-made webrtc_id: the library's
- * (gst_session_id_is_valid: non-empty, at most 256 bytes, UTF-8, no control
+ * (gst_voicekit_session_id_is_valid: non-empty, at most 256 bytes, UTF-8, no control
  * characters) and, because the id is also shown and logged, no white space at
  * either end. */
 bool check_webrtc_id(std::string_view id, SignallingError &error);
