@@ -111,8 +111,9 @@ void usage(FILE *to) {
       "  --levels LIST         peak level of each mix, dBFS (default -6,-20,-30)\n"
       "  --quick               one level (-20 dBFS) and the first noise only\n"
       "  --detectors LIST      builtin,silero,webrtcdsp,removesilence (default all)\n"
-      "  --model FILE          Silero model (default: pausedetect's, $VOICEKIT_SILERO_MODEL\n"
-      "                        or ~/.cache/gst-voicekit/models/silero_vad.onnx)\n"
+      "  --model FILE          Silero model (default: pausedetect's search path,\n"
+      "                        $VOICEKIT_SILERO_MODEL, <datadir>/gst-voicekit/models,\n"
+      "                        ~/.cache/gst-voicekit/models; silero_vad.onnx)\n"
       "  --frame-ms N          engine frame, 10..32 (default 10 builtin, 32 silero)\n"
       "  --min-silence-ms N    turn rule: silence that makes a pause (default %d)\n"
       "  --min-speech-ms N     turn rule: speech that starts an utterance (default %d)\n"
@@ -218,7 +219,7 @@ int parse_options(int argc, char **argv, Options *o) {
     } else if (arg == "--min-silence-ms") {
       ok = parse_int(value, 10, 10000, &o->min_silence_ms);
     } else if (arg == "--min-speech-ms") {
-      ok = parse_int(value, 0, 10000, &o->min_speech_ms);
+      ok = parse_int(value, 10, 10000, &o->min_speech_ms); /* pausedetect's range */
     } else if (arg == "--speech-pad-ms") {
       ok = parse_int(value, 0, 10000, &o->speech_pad_ms);
     } else if (arg == "--frame-ms") {
@@ -595,15 +596,14 @@ int main(int argc, char **argv) {
   for (std::size_t i = 0; i < options.levels.size(); i++)
     std::printf("%s%g", i == 0 ? "" : ", ", options.levels[i]);
   std::printf(" dBFS; tables pool the levels and noises of one SNR.\n\n");
-  std::printf(
-      "Detectors: builtin = FrameAnalyzer(make_builtin_engine()), %d ms frames; "
-      "silero = FrameAnalyzer(Silero engine, native), %d ms frames, model %s; "
-      "webrtcdsp = voice-detection only (likelihood %s), 10 ms, 0/1; removesilence = "
-      "remove=true threshold=%d dB (hysteresis 480 samples), 10 ms buffers, 0/1 (-60, "
-      "its default, detects the most turn ends of -70..-30 over all conditions).\n",
-      options.frame_ms, options.frame_ms_given ? options.frame_ms : 32,
-      (options.model_path.empty() ? vad::default_silero_model_path() : options.model_path).c_str(),
-      options.webrtc_likelihood.c_str(), options.removesilence_threshold);
+  std::printf("Detectors: builtin = FrameAnalyzer(make_builtin_engine()), %d ms frames; "
+              "silero = FrameAnalyzer(Silero engine, native), %d ms frames, model %s; "
+              "webrtcdsp = voice-detection only (likelihood %s), 10 ms, 0/1; removesilence = "
+              "remove=true threshold=%d dB (hysteresis 480 samples), 10 ms buffers, 0/1 (-60, "
+              "its default, detects the most turn ends of -70..-30 over all conditions).\n",
+              options.frame_ms, options.frame_ms_given ? options.frame_ms : 32,
+              vad::locate_silero_model(vad::model_search_path(options.model_path)).path.c_str(),
+              options.webrtc_likelihood.c_str(), options.removesilence_threshold);
   std::printf("Turn rule for all: threshold %.2f, end-threshold %.2f (silero: %s), min-speech "
               "%d ms, min-silence %d ms, speech-pad %d ms.\n\n",
               options.threshold, options.end_threshold,

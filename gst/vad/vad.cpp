@@ -13,6 +13,17 @@ namespace voicekit::vad {
 FrameAnalyzer::FrameAnalyzer(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
 
 bool FrameAnalyzer::configure(const AudioFormat &format, int frame_ms, std::string *error) {
+  if (frame_ms < kMinFrameMs || frame_ms > kMaxFrameMs) {
+    if (error != nullptr)
+      *error = "frame of " + std::to_string(frame_ms) + " ms is outside " +
+               std::to_string(kMinFrameMs) + ".." + std::to_string(kMaxFrameMs) + " ms";
+    return false;
+  }
+  return configure_ns(format, static_cast<std::uint64_t>(frame_ms) * 1000000u, error);
+}
+
+bool FrameAnalyzer::configure_ns(const AudioFormat &format, std::uint64_t frame_ns,
+                                 std::string *error) {
   auto refuse = [&](const std::string &why) {
     if (error != nullptr)
       *error = why;
@@ -23,12 +34,13 @@ bool FrameAnalyzer::configure(const AudioFormat &format, int frame_ms, std::stri
                   std::to_string(kMinRate) + ".." + std::to_string(kMaxRate) + " Hz");
   if (format.channels < 1 || format.channels > 2)
     return refuse(std::to_string(format.channels) + " channels: only mono and stereo are analysed");
-  if (frame_ms < kMinFrameMs || frame_ms > kMaxFrameMs)
-    return refuse("frame of " + std::to_string(frame_ms) + " ms is outside " +
-                  std::to_string(kMinFrameMs) + ".." + std::to_string(kMaxFrameMs) + " ms");
+  if (frame_ns < kMinFrameNs || frame_ns > kMaxFrameNs)
+    return refuse("frame of " + std::to_string(frame_ns) + " ns is outside " +
+                  std::to_string(kMinFrameNs) + ".." + std::to_string(kMaxFrameNs) + " ns");
   format_ = format;
+  /* at most 48000 * 32e6: no overflow */
   frame_samples_ =
-      static_cast<std::size_t>(format.rate) * static_cast<std::size_t>(frame_ms) / 1000;
+      static_cast<std::size_t>(static_cast<std::uint64_t>(format.rate) * frame_ns / 1000000000u);
   frame_.assign(frame_samples_, 0.0f);
   engine_->configure(format.rate, frame_samples_);
   reset();

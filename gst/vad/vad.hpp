@@ -30,6 +30,8 @@ constexpr int kMinRate = 8000;
 constexpr int kMaxRate = 48000;
 constexpr int kMinFrameMs = 10;
 constexpr int kMaxFrameMs = 32;
+constexpr std::uint64_t kMinFrameNs = static_cast<std::uint64_t>(kMinFrameMs) * 1000000u;
+constexpr std::uint64_t kMaxFrameNs = static_cast<std::uint64_t>(kMaxFrameMs) * 1000000u;
 
 /* A speech detector on mono float frames (full scale = 1.0, never NaN/Inf:
  * the analyzer cleans the input). */
@@ -61,8 +63,11 @@ public:
   explicit FrameAnalyzer(std::unique_ptr<Engine> engine);
 
   /* Validates the format and frame length; on failure says why and keeps
-   * the previous configuration. Resets the stream position. */
+   * the previous configuration. Resets the stream position. A frame is
+   * rate * length samples, rounded down. */
   bool configure(const AudioFormat &format, int frame_ms, std::string *error);
+  /* The same with the frame length in nanoseconds (kMinFrameNs..kMaxFrameNs). */
+  bool configure_ns(const AudioFormat &format, std::uint64_t frame_ns, std::string *error);
   bool configured() const { return frame_samples_ != 0; }
   const AudioFormat &format() const { return format_; }
   std::size_t frame_samples() const { return frame_samples_; }

@@ -1,3 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * pausedetect: the element's contract, its streaming (analysis, decisions,
+ * messages and events) and state changes. Properties:
+ * pausedetect-properties.cpp.
+ */
 /**
  * SECTION:element-pausedetect
  * @title: pausedetect
@@ -10,26 +17,28 @@
  * 48 kHz, 1 or 2 channels (two are averaged for analysis). Any other caps fail
  * to negotiate with an error naming what is accepted.
  *
- * Each frame (`frame-duration`, 10 to 32 ms) gets a speech probability from
- * the engine (`engine`): "builtin", band energy over an adaptive noise floor,
- * no model file; "silero", the Silero VAD v5/v6 network run natively (no ONNX
- * Runtime) from `model-path` (default: $VOICEKIT_SILERO_MODEL, else
- * $XDG_CACHE_HOME/gst-voicekit/models/silero_vad.onnx); "auto" (default),
- * silero when that file exists, else builtin. The engine is chosen at
- * READY->PAUSED (a missing or broken model for silero fails that state change
- * with an error naming the file and the problem); read-only `engine-in-use`
- * says which runs, and so does the debug log; changing `engine` or
- * `model-path` while PAUSED or PLAYING is refused with a warning. With silero,
- * `end-threshold` defaults to `threshold` - 0.15, as Silero's own streaming
- * rule, and `frame-duration` to 32 ms, the network's window. A turn state machine (quiet, starting,
- * speaking, stopping) turns probabilities into decisions: a frame is speech at or above
- * `threshold`, silence below `end-threshold`; `min-speech-duration` of speech
- * opens an utterance, `min-silence-duration` of silence ends it (a pause),
- * `max-speech-duration` forces a pause. All times are guint64 nanoseconds and
- * all of them, and the thresholds, may change while PLAYING (from the next
- * buffer).
+ * Each frame (`frame-duration`) gets a speech probability from the engine
+ * (`engine`): "builtin", band energy over an adaptive noise floor, no model
+ * file; "silero", the Silero VAD v5/v6 network run natively (no ONNX
+ * Runtime); "auto" (default), silero when the model search path finds its
+ * file (`model-path`, else $VOICEKIT_SILERO_MODEL, else the installation's
+ * data directory, else the user's cache), builtin otherwise. The engine is
+ * chosen at READY->PAUSED; read-only `engine-in-use` says which runs.
+ * `frame-duration` and `end-threshold` default to the engine's own values
+ * (builtin: 10 ms and 0.1; silero: 32 ms and threshold - 0.15) and read as
+ * the values in effect once the engine is chosen.
  *
- * On each decision it posts an element message named `pausedetect` (unless
+ * A turn state machine (quiet, starting, speaking, stopping) turns
+ * probabilities into decisions: a frame is speech at or above `threshold`,
+ * silence below `end-threshold`; `min-speech-duration` of speech opens an
+ * utterance, `min-silence-duration` of silence ends it (a pause),
+ * `max-speech-duration` forces a pause. Every duration is a guint64 in
+ * nanoseconds, GStreamer's unit (min-silence-duration=500000000 is 500 ms);
+ * each has a range that refuses values no detector means, such as 500, with
+ * GLib's out-of-range warning. All of them, and the thresholds, may change
+ * while PLAYING (from the next buffer).
+ *
+ * On each decision it posts an element message named "pausedetect" (unless
  * `post-messages` is FALSE) and, right after the buffer that completed the
  * decision, sends a serialized custom downstream event named
  * "GstVoiceKitTurn" (gst_voicekit_event_parse_turn()). Both have:
@@ -45,8 +54,9 @@
  *
  * Before its first buffer, and again after a settings change, it sends a
  * sticky custom event named "GstVoiceKitTurnDetector"
- * (gst_voicekit_event_new_turn_detector(): engine, min-speech-duration,
- * min-silence-duration, speech-pad, frame-duration) so elements downstream
+ * (gst_voicekit_event_new_turn_detector(): `engine` string,
+ * `min-speech-duration`, `min-silence-duration`, `speech-pad`,
+ * `frame-duration` guint64 ns, the values in effect) so elements downstream
  * (replyonpause) know a turn detector is upstream and how it times turns.
  *
  * Decisions are taken on running time (a new segment that restarts timestamps
@@ -60,22 +70,17 @@
  * ## Example launch line
  * |[
  * gst-launch-1.0 -m filesrc location=speech.wav ! wavparse ! audioconvert ! \
- *     sessiontag webrtc-id=caller-1 ! pausedetect ! fakesink
+ *     sessiontag webrtc-id=caller-1 ! pausedetect min-silence-duration=700000000 ! fakesink
  * ]|
  */
-#include "gstpausedetect.h"
+#include "pausedetect-private.hpp"
 
-#include <gst/audio/audio.h>
 #include <gst/vad/engines.hpp>
-#include <gst/vad/turn.hpp>
-#include <gst/vad/vad.hpp>
 #include <gst/voicekit/voicekit.h>
 
 #include "element-util.hpp"
 
-#include <memory>
 #include <string>
-#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
 #define GST_CAT_DEFAULT pause_detect_debug
@@ -83,83 +88,12 @@ GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
 namespace vad = voicekit::vad;
 namespace element = voicekit::element;
 using element::stream_time_of;
-
-/* The turn rule's defaults live in one place, vad::TurnConfig. */
-static const vad::TurnConfig kTurnDefaults{};
-static const gfloat DEFAULT_THRESHOLD = kTurnDefaults.threshold;
-static const gfloat DEFAULT_END_THRESHOLD = kTurnDefaults.end_threshold;
-constexpr gfloat SILERO_END_OFFSET = 0.15f;
-constexpr guint SILERO_FRAME_MS = 32;
-static const guint64 DEFAULT_MIN_SPEECH_DURATION = kTurnDefaults.min_speech_ns;
-static const guint64 DEFAULT_MIN_SILENCE_DURATION = kTurnDefaults.min_silence_ns;
-static const guint64 DEFAULT_SPEECH_PAD = kTurnDefaults.speech_pad_ns;
-static const guint64 DEFAULT_MAX_SPEECH_DURATION = kTurnDefaults.max_speech_ns;
-constexpr guint DEFAULT_FRAME_DURATION_MS = 10;
-constexpr gboolean DEFAULT_POST_MESSAGES = TRUE;
-
-enum {
-  PROP_0,
-  PROP_THRESHOLD,
-  PROP_END_THRESHOLD,
-  PROP_MIN_SPEECH_DURATION,
-  PROP_MIN_SILENCE_DURATION,
-  PROP_SPEECH_PAD,
-  PROP_MAX_SPEECH_DURATION,
-  PROP_FRAME_DURATION,
-  PROP_POST_MESSAGES,
-  PROP_ENGINE,
-  PROP_ENGINE_IN_USE,
-  PROP_MODEL_PATH,
-};
+using voicekit::pausedetect::Settings;
+using PauseDetectState = voicekit::pausedetect::State;
 
 #define PAUSE_DETECT_CAPS                                                                          \
   "audio/x-raw, format = (string) { S16LE, F32LE }, layout = (string) interleaved, "               \
   "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 2 ]"
-
-/* Written by property setters from any thread: guarded by settings_lock. The
- * streaming thread copies them when `version` moved. */
-struct PauseDetectSettings {
-  vad::TurnConfig turn;
-  GstVoiceKitPauseDetectEngine engine = GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO;
-  std::string model_path;             /* empty: vad::default_silero_model_path() */
-  gboolean end_threshold_set = FALSE; /* else the engine's own default */
-  gboolean frame_ms_set = FALSE;      /* else the engine's own default */
-  guint frame_ms = DEFAULT_FRAME_DURATION_MS;
-  gboolean post_messages = DEFAULT_POST_MESSAGES;
-  guint version = 0;
-};
-
-/* Owned by the streaming thread (chain and serialized events). Reset while
- * streaming is stopped (state changes) or in FLUSH_STOP. No lock. */
-struct PauseDetectState {
-  std::unique_ptr<vad::FrameAnalyzer> analyzer;
-  vad::TurnDetector turn;
-  guint settings_version = G_MAXUINT;
-  gboolean post_messages = DEFAULT_POST_MESSAGES;
-  guint frame_ms = DEFAULT_FRAME_DURATION_MS;
-  gboolean has_caps = FALSE;
-  GstAudioInfo info;       /* negotiated format, valid with has_caps */
-  guint configured_ms = 0; /* frame length the analyzer runs with */
-  GstSegment segment;
-  /* Sample `anchor_sample` (counted by the analyzer) plays at `anchor_time`. */
-  gboolean anchored = FALSE;
-  GstClockTime anchor_time = 0;
-  guint64 anchor_sample = 0;
-  std::vector<vad::TurnEvent> pending; /* decisions whose buffer has not left yet */
-  guint announced_version = G_MAXUINT; /* settings the detector event downstream shows */
-  gboolean silero = FALSE;             /* the engine chosen at the last start */
-  gboolean engine_chosen = FALSE;
-};
-
-struct _GstVoiceKitPauseDetect {
-  GstElement parent;
-  GstPad *sinkpad;
-  GstPad *srcpad;
-
-  GMutex settings_lock;
-  PauseDetectSettings *settings;
-  PauseDetectState *state;
-};
 
 G_DEFINE_TYPE(GstVoiceKitPauseDetect, gst_voicekit_pause_detect, GST_TYPE_ELEMENT)
 
@@ -228,21 +162,30 @@ static void pause_detect_sync_settings(GstVoiceKitPauseDetect *self) {
   if (state.settings_version != self->settings->version) {
     state.settings_version = self->settings->version;
     vad::TurnConfig turn = self->settings->turn;
-    /* Silero's own rule: speech ends below threshold - 0.15, unless set. */
-    if (state.silero && !self->settings->end_threshold_set)
-      turn.end_threshold = std::max(0.0f, turn.threshold - SILERO_END_OFFSET);
+    /* unset: the engine's (Silero's own rule: threshold - 0.15) */
+    turn.end_threshold = voicekit::pausedetect::end_threshold_for(*self->settings, state.silero);
     /* hysteresis needs end <= start */
     turn.end_threshold = std::min(turn.end_threshold, turn.threshold);
     state.turn.set_config(turn);
     state.post_messages = self->settings->post_messages;
-    /* Silero's windows are 32 ms: frames of that length carry each window's
-     * probability with no lag, unless frame-duration was set. */
-    state.frame_ms =
-        state.silero && !self->settings->frame_ms_set ? SILERO_FRAME_MS : self->settings->frame_ms;
+    /* unset: the engine's (Silero's 32 ms windows: each frame carries a
+     * window's probability with no lag) */
+    state.frame_ns = voicekit::pausedetect::frame_ns_for(*self->settings, state.silero);
   }
   g_mutex_unlock(&self->settings_lock);
 }
 
+/**
+ * GstVoiceKitPauseDetect "GstVoiceKitTurnDetector" event:
+ *
+ * Sticky custom downstream event, sent before the first buffer and again
+ * after a settings change: `engine` (string, "builtin" or "silero"),
+ * `min-speech-duration`, `min-silence-duration`, `speech-pad`,
+ * `frame-duration` (guint64 ns, the values in effect). Built with
+ * gst_voicekit_event_new_turn_detector().
+ *
+ * Since: 0.2
+ */
 /* Tells downstream (replyonpause) that a turn detector is upstream and how it
  * times turns: a sticky event, sent again when the settings change. */
 static void pause_detect_announce(GstVoiceKitPauseDetect *self) {
@@ -251,10 +194,10 @@ static void pause_detect_announce(GstVoiceKitPauseDetect *self) {
     return;
   state.announced_version = state.settings_version;
   const vad::TurnConfig &turn = state.turn.config();
-  gst_pad_push_event(self->srcpad, gst_voicekit_event_new_turn_detector(
-                                       state.analyzer->engine().name(), turn.min_speech_ns,
-                                       turn.min_silence_ns, turn.speech_pad_ns,
-                                       static_cast<GstClockTime>(state.frame_ms) * GST_MSECOND));
+  gst_pad_push_event(self->srcpad,
+                     gst_voicekit_event_new_turn_detector(state.analyzer->engine().name(),
+                                                          turn.min_speech_ns, turn.min_silence_ns,
+                                                          turn.speech_pad_ns, state.configured_ns));
 }
 
 /* ---- decisions -------------------------------------------------------------- */
@@ -276,6 +219,22 @@ static GstStructure *turn_structure(GstVoiceKitPauseDetect *self, const vad::Tur
                                          stream_time_of(segment, turn.speech_end_ns), context);
 }
 
+/**
+ * GstVoiceKitPauseDetect "pausedetect" message:
+ *
+ * Element message posted on each decision unless
+ * #GstVoiceKitPauseDetect:post-messages is FALSE, and its twin, the
+ * serialized custom downstream event "GstVoiceKitTurn" sent right after the
+ * buffer that completed the decision (gst_voicekit_event_parse_turn()). Fields:
+ * `event` (string, "speech-start" or "pause"), `utterance` (guint64, from 1),
+ * `running-time` and `stream-time` (guint64 ns, the end of the audio that
+ * decided), `speech-start` (guint64 ns, stream time, the onset minus
+ * #GstVoiceKitPauseDetect:speech-pad), `speech-end` (guint64 ns, stream time,
+ * pause only), `webrtc-id` (string) and `context`
+ * (#GstVoiceKitSessionContext) when the audio has a session.
+ *
+ * Since: 0.2
+ */
 /* Posts the messages of the decisions taken now; their events wait in
  * `pending` for pause_detect_push_pending(). */
 static void pause_detect_post(GstVoiceKitPauseDetect *self, GstVoiceKitSessionContext *context) {
@@ -371,7 +330,7 @@ static gboolean pause_detect_set_caps(GstVoiceKitPauseDetect *self, GstCaps *cap
     /* The same format again (renegotiation, RECONFIGURE): nothing changes, the
      * engine keeps what it learnt and an open utterance goes on. */
     if (state.has_caps && gst_audio_info_is_equal(&info, &state.info) &&
-        state.configured_ms == state.frame_ms)
+        state.configured_ns == state.frame_ns)
       return TRUE;
     vad::AudioFormat format;
     format.rate = GST_AUDIO_INFO_RATE(&info);
@@ -382,15 +341,16 @@ static gboolean pause_detect_set_caps(GstVoiceKitPauseDetect *self, GstCaps *cap
     /* Keep the timeline across the re-initialisation. */
     const GstClockTime now = current_time(state);
     const gboolean was_anchored = state.anchored;
-    if (state.analyzer->configure(format, static_cast<int>(state.frame_ms), &why)) {
+    if (state.analyzer->configure_ns(format, state.frame_ns, &why)) {
       state.has_caps = TRUE;
       state.info = info;
-      state.configured_ms = state.frame_ms;
+      state.configured_ns = state.frame_ns;
       state.anchored = FALSE;
       if (was_anchored)
         anchor_at(state, now);
-      GST_INFO_OBJECT(self, "analysing %d Hz, %d channel(s), %u ms frames with engine %s",
-                      format.rate, format.channels, state.frame_ms,
+      GST_INFO_OBJECT(self,
+                      "analysing %d Hz, %d channel(s), %" GST_TIME_FORMAT " frames with engine %s",
+                      format.rate, format.channels, GST_TIME_ARGS(state.frame_ns),
                       state.analyzer->engine().name());
       return TRUE;
     }
@@ -478,8 +438,7 @@ static gboolean gst_voicekit_pause_detect_sink_event(GstPad *pad, GstObject *par
       /* Silence beyond what settles the turn (min-silence-duration and a
        * frame) changes nothing: analyse that much, then jump the timeline to
        * the GAP's end, so an hour-long GAP costs no more than a second. */
-      const GstClockTime settle = state.turn.config().min_silence_ns +
-                                  static_cast<GstClockTime>(2 * state.configured_ms) * GST_MSECOND;
+      const GstClockTime settle = state.turn.config().min_silence_ns + 2 * state.configured_ns;
       const GstClockTime analysed = std::min<GstClockTime>(duration, settle);
       const guint64 frames =
           gst_util_uint64_scale_int(analysed, GST_AUDIO_INFO_RATE(&state.info), GST_SECOND);
@@ -506,8 +465,9 @@ static gboolean gst_voicekit_pause_detect_sink_event(GstPad *pad, GstObject *par
   return gst_pad_event_default(pad, parent, event);
 }
 
-/* Builds the engine `engine` and `model-path` ask for. A model that cannot
- * be loaded is an error naming the file and the problem. */
+/* Builds the engine `engine` and `model-path` ask for, the model found on
+ * the search path (vad::model_search_path()). A model that cannot be loaded
+ * is an error naming the files looked at and the problem. */
 static gboolean pause_detect_choose_engine(GstVoiceKitPauseDetect *self) {
   g_mutex_lock(&self->settings_lock);
   const GstVoiceKitPauseDetectEngine choice = self->settings->engine;
@@ -525,10 +485,11 @@ static gboolean pause_detect_choose_engine(GstVoiceKitPauseDetect *self) {
   }
   const std::string name = selection.engine->name();
   if (name == "silero")
-    GST_INFO_OBJECT(self, "engine silero, model %s", selection.model_path.c_str());
+    GST_INFO_OBJECT(self, "engine silero, model %s (%s)", selection.model.path.c_str(),
+                    vad::model_origin_name(selection.model.origin));
   else if (choice == GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO)
-    GST_INFO_OBJECT(self, "engine auto: builtin (no Silero model at '%s')",
-                    selection.model_path.c_str());
+    GST_INFO_OBJECT(self, "engine auto: builtin, no Silero model (looked at %s)",
+                    selection.model.searched.c_str());
   else
     GST_INFO_OBJECT(self, "engine builtin");
   g_mutex_lock(&self->settings_lock);
@@ -562,122 +523,6 @@ static GstStateChangeReturn gst_voicekit_pause_detect_change_state(GstElement *e
   return ret;
 }
 
-/* ---- properties ------------------------------------------------------------- */
-
-static void gst_voicekit_pause_detect_set_property(GObject *object, guint prop_id,
-                                                   const GValue *value, GParamSpec *pspec) {
-  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(object);
-  g_mutex_lock(&self->settings_lock);
-  PauseDetectSettings &settings = *self->settings;
-  switch (prop_id) {
-  case PROP_THRESHOLD:
-    settings.turn.threshold = g_value_get_float(value);
-    break;
-  case PROP_END_THRESHOLD:
-    settings.turn.end_threshold = g_value_get_float(value);
-    settings.end_threshold_set = TRUE;
-    break;
-  case PROP_ENGINE:
-  case PROP_MODEL_PATH: {
-    /* The engine is chosen and its model loaded at READY->PAUSED; later
-     * changes are refused (the running engine stays). */
-    GST_OBJECT_LOCK(self);
-    const gboolean running =
-        GST_STATE(self) >= GST_STATE_PAUSED || GST_STATE_PENDING(self) >= GST_STATE_PAUSED;
-    GST_OBJECT_UNLOCK(self);
-    if (running) {
-      g_mutex_unlock(&self->settings_lock);
-      GST_ELEMENT_WARNING(self, CORE, STATE_CHANGE, ("Cannot change %s while running", pspec->name),
-                          ("%s applies from READY->PAUSED; the engine in use stays", pspec->name));
-      return;
-    }
-    if (prop_id == PROP_ENGINE) {
-      settings.engine = static_cast<GstVoiceKitPauseDetectEngine>(g_value_get_enum(value));
-    } else {
-      const gchar *path = g_value_get_string(value);
-      settings.model_path = path != nullptr ? path : "";
-    }
-    break;
-  }
-  case PROP_MIN_SPEECH_DURATION:
-    settings.turn.min_speech_ns = g_value_get_uint64(value);
-    break;
-  case PROP_MIN_SILENCE_DURATION:
-    settings.turn.min_silence_ns = g_value_get_uint64(value);
-    break;
-  case PROP_SPEECH_PAD:
-    settings.turn.speech_pad_ns = g_value_get_uint64(value);
-    break;
-  case PROP_MAX_SPEECH_DURATION:
-    settings.turn.max_speech_ns = g_value_get_uint64(value);
-    break;
-  case PROP_FRAME_DURATION:
-    settings.frame_ms = g_value_get_uint(value);
-    settings.frame_ms_set = TRUE;
-    break;
-  case PROP_POST_MESSAGES:
-    settings.post_messages = g_value_get_boolean(value);
-    break;
-  default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-    break;
-  }
-  settings.version++;
-  g_mutex_unlock(&self->settings_lock);
-}
-
-static void gst_voicekit_pause_detect_get_property(GObject *object, guint prop_id, GValue *value,
-                                                   GParamSpec *pspec) {
-  GstVoiceKitPauseDetect *self = GST_VOICEKIT_PAUSE_DETECT(object);
-  g_mutex_lock(&self->settings_lock);
-  const PauseDetectSettings &settings = *self->settings;
-  switch (prop_id) {
-  case PROP_THRESHOLD:
-    g_value_set_float(value, settings.turn.threshold);
-    break;
-  case PROP_END_THRESHOLD:
-    /* not set: the default of the engine in use (Silero's threshold - 0.15) */
-    g_value_set_float(value, self->state->silero && !settings.end_threshold_set
-                                 ? std::max(0.0f, settings.turn.threshold - SILERO_END_OFFSET)
-                                 : settings.turn.end_threshold);
-    break;
-  case PROP_MIN_SPEECH_DURATION:
-    g_value_set_uint64(value, settings.turn.min_speech_ns);
-    break;
-  case PROP_MIN_SILENCE_DURATION:
-    g_value_set_uint64(value, settings.turn.min_silence_ns);
-    break;
-  case PROP_SPEECH_PAD:
-    g_value_set_uint64(value, settings.turn.speech_pad_ns);
-    break;
-  case PROP_MAX_SPEECH_DURATION:
-    g_value_set_uint64(value, settings.turn.max_speech_ns);
-    break;
-  case PROP_FRAME_DURATION:
-    g_value_set_uint(value, self->state->silero && !settings.frame_ms_set ? SILERO_FRAME_MS
-                                                                          : settings.frame_ms);
-    break;
-  case PROP_POST_MESSAGES:
-    g_value_set_boolean(value, settings.post_messages);
-    break;
-  case PROP_ENGINE:
-    g_value_set_enum(value, settings.engine);
-    break;
-  case PROP_MODEL_PATH:
-    g_value_set_string(value, settings.model_path.empty() ? nullptr : settings.model_path.c_str());
-    break;
-  case PROP_ENGINE_IN_USE:
-    /* written by READY->PAUSED under the same lock */
-    g_value_set_string(value, self->state->engine_chosen ? self->state->analyzer->engine().name()
-                                                         : "none");
-    break;
-  default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-    break;
-  }
-  g_mutex_unlock(&self->settings_lock);
-}
-
 /* ---- GObject ---------------------------------------------------------------- */
 
 static void gst_voicekit_pause_detect_finalize(GObject *object) {
@@ -690,7 +535,7 @@ static void gst_voicekit_pause_detect_finalize(GObject *object) {
 
 static void gst_voicekit_pause_detect_init(GstVoiceKitPauseDetect *self) {
   g_mutex_init(&self->settings_lock);
-  self->settings = new PauseDetectSettings(); /* turn rule at kTurnDefaults */
+  self->settings = new Settings(); /* turn rule at kTurnDefaults */
   self->state = new PauseDetectState();
   self->state->analyzer = std::make_unique<vad::FrameAnalyzer>(vad::make_builtin_engine());
   gst_segment_init(&self->state->segment, GST_FORMAT_TIME);
@@ -718,81 +563,8 @@ static void gst_voicekit_pause_detect_class_init(GstVoiceKitPauseDetectClass *kl
   GST_DEBUG_CATEGORY_INIT(pause_detect_debug, "pausedetect", 0,
                           "voice activity and end-of-turn detection");
 
-  gobject_class->set_property = gst_voicekit_pause_detect_set_property;
-  gobject_class->get_property = gst_voicekit_pause_detect_get_property;
   gobject_class->finalize = gst_voicekit_pause_detect_finalize;
-
-  const auto playing_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                      GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property(
-      gobject_class, PROP_THRESHOLD,
-      g_param_spec_float("threshold", "Speech threshold",
-                         "Speech probability at or above which a frame counts as speech", 0.0f,
-                         1.0f, DEFAULT_THRESHOLD, playing_flags));
-  g_object_class_install_property(
-      gobject_class, PROP_END_THRESHOLD,
-      g_param_spec_float("end-threshold", "End-of-speech threshold",
-                         "Speech probability below which a frame counts as silence "
-                         "(hysteresis; used as min(end-threshold, threshold)). Unset with "
-                         "engine silero: threshold - 0.15, Silero's own rule",
-                         0.0f, 1.0f, DEFAULT_END_THRESHOLD, playing_flags));
-  element::install_time_property(gobject_class, PROP_MIN_SPEECH_DURATION, "min-speech-duration",
-                                 "Minimum speech duration",
-                                 "Speech needed to open an utterance, in nanoseconds", 0,
-                                 10 * GST_SECOND, DEFAULT_MIN_SPEECH_DURATION);
-  element::install_time_property(gobject_class, PROP_MIN_SILENCE_DURATION, "min-silence-duration",
-                                 "Minimum silence duration",
-                                 "Silence that ends an utterance (a pause), in nanoseconds", 0,
-                                 60 * GST_SECOND, DEFAULT_MIN_SILENCE_DURATION);
-  element::install_time_property(
-      gobject_class, PROP_SPEECH_PAD, "speech-pad", "Speech pad",
-      "Audio before the detected onset that belongs to the utterance, in "
-      "nanoseconds (reported in speech-start)",
-      0, 5 * GST_SECOND, DEFAULT_SPEECH_PAD);
-  element::install_time_property(
-      gobject_class, PROP_MAX_SPEECH_DURATION, "max-speech-duration", "Maximum speech duration",
-      "Longest utterance before a pause is forced, in nanoseconds (0 = none)", 0, G_MAXUINT64,
-      DEFAULT_MAX_SPEECH_DURATION);
-  g_object_class_install_property(
-      gobject_class, PROP_FRAME_DURATION,
-      g_param_spec_uint("frame-duration", "Frame duration",
-                        "Analysis frame length in milliseconds (applies from the next caps). "
-                        "Unset with engine silero: 32, the network's window",
-                        vad::kMinFrameMs, vad::kMaxFrameMs, DEFAULT_FRAME_DURATION_MS,
-                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property(
-      gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean("post-messages", "Post messages",
-                           "Post a 'pausedetect' element message on each decision (events "
-                           "downstream are always sent)",
-                           DEFAULT_POST_MESSAGES, playing_flags));
-  const auto ready_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                    GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_ENGINE,
-      g_param_spec_enum("engine", "Engine",
-                        "Voice-activity engine: auto (silero when its model file is found, "
-                        "else builtin), builtin (band energy over an adaptive noise floor, no "
-                        "model), silero (the Silero VAD v5/v6 network, native inference; "
-                        "model-path). Chosen at READY->PAUSED; engine-in-use tells which runs",
-                        GST_TYPE_VOICEKIT_PAUSE_DETECT_ENGINE,
-                        GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO, ready_flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL_PATH,
-      g_param_spec_string("model-path", "Model path",
-                          "Silero model (silero_vad.onnx, v5.x or v6.x) for engine=silero or "
-                          "auto. NULL: $VOICEKIT_SILERO_MODEL, else "
-                          "$XDG_CACHE_HOME/gst-voicekit/models/silero_vad.onnx (~/.cache when "
-                          "XDG_CACHE_HOME is unset), where the README's commands put it",
-                          nullptr, ready_flags));
-  g_object_class_install_property(
-      gobject_class, PROP_ENGINE_IN_USE,
-      g_param_spec_string("engine-in-use", "Engine in use",
-                          "The engine chosen at the last READY->PAUSED: builtin or silero "
-                          "(none before)",
-                          "none",
-                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  voicekit::pausedetect::install_properties(gobject_class);
   gst_type_mark_as_plugin_api(GST_TYPE_VOICEKIT_PAUSE_DETECT_ENGINE,
                               static_cast<GstPluginAPIFlags>(0));
 

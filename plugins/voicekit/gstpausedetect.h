@@ -1,6 +1,11 @@
-/* pausedetect: frame-level voice activity and end-of-turn detection. */
-#ifndef GST_PAUSE_DETECT_H
-#define GST_PAUSE_DETECT_H
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * pausedetect: frame-level voice activity and end-of-turn detection; the
+ * element type and its engine enum.
+ */
+#ifndef PLUGINS_VOICEKIT_GSTPAUSEDETECT_H
+#define PLUGINS_VOICEKIT_GSTPAUSEDETECT_H
 
 #include <gst/gst.h>
 
@@ -8,9 +13,14 @@ G_BEGIN_DECLS
 
 /**
  * GstVoiceKitPauseDetectEngine:
- * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO: silero when its model file is found, else builtin
+ * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO: silero when the model search path finds its file,
+ *   else builtin
  * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_BUILTIN: band energy over an adaptive noise floor
  * @GST_VOICEKIT_PAUSE_DETECT_ENGINE_SILERO: the Silero VAD network, native inference
+ *
+ * The values of #GstVoiceKitPauseDetect:engine.
+ *
+ * Since: 0.2
  */
 typedef enum {
   GST_VOICEKIT_PAUSE_DETECT_ENGINE_AUTO = 0,
@@ -29,4 +39,4 @@ GST_ELEMENT_REGISTER_DECLARE(pausedetect);
 
 G_END_DECLS
 
-#endif
+#endif /* PLUGINS_VOICEKIT_GSTPAUSEDETECT_H */

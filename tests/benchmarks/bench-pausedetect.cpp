@@ -207,7 +207,7 @@ int main(int argc, char **argv) {
                 median(dsp), median(element) / median(dsp));
   }
   const int instances = 200;
-  const double detector = heap_per_instance("pausedetect frame-duration=32", instances);
+  const double detector = heap_per_instance("pausedetect frame-duration=32000000", instances);
   const double bare = heap_per_instance("sessiontag", instances);
   std::printf("\n# heap per configured instance (48 kHz stereo F32, PAUSED, %d instances)\n",
               instances);

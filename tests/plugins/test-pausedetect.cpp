@@ -4,6 +4,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <gst/voicekit/voicekit.h>
 
 #include "../common/speech.hpp"
@@ -13,7 +14,9 @@
 #include <cstring>
 #include <random>
 #include <limits>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 using voicekit::testing::two_turns;
@@ -356,7 +359,7 @@ GST_START_TEST(test_properties_round_trip_and_apply_while_playing) {
                "max-speech-duration", G_GUINT64_CONSTANT(0), nullptr);
   gfloat threshold, end_threshold;
   guint64 min_speech, pad, max_speech, min_silence;
-  guint frame;
+  guint64 frame; /* ns, as every duration */
   gchar *engine;
   gboolean post;
   g_object_get(det.element, "threshold", &threshold, "end-threshold", &end_threshold,
@@ -369,7 +372,7 @@ GST_START_TEST(test_properties_round_trip_and_apply_while_playing) {
   fail_unless_equals_uint64(pad, 100 * GST_MSECOND);
   fail_unless_equals_uint64(max_speech, 0);
   fail_unless_equals_uint64(min_silence, 500 * GST_MSECOND);
-  fail_unless_equals_int(frame, 10);
+  fail_unless_equals_uint64(frame, 10 * GST_MSECOND); /* builtin's, in effect */
   fail_unless_equals_string(engine, "builtin");
   fail_unless(post);
   g_free(engine);
@@ -418,7 +421,7 @@ GST_END_TEST;
 GST_START_TEST(test_frame_duration_and_thresholds_change_decisions) {
   /* 32 ms frames still find both turns */
   {
-    Detector det("frame-duration=32");
+    Detector det("frame-duration=32000000");
     push_samples(det.h, two_turns(16000), 16000, 320);
     expect_two_turns(pop_messages(det.bus));
   }
@@ -773,6 +776,172 @@ GST_START_TEST(test_non_time_segment_is_refused_and_the_old_one_kept) {
 }
 GST_END_TEST;
 
+/* ---- units: every duration is in nanoseconds ------------------------------- */
+
+/* What a newcomer writes: milliseconds (or seconds) where nanoseconds go,
+ * and what was meant. */
+struct UnitMistake {
+  const char *property;
+  const char *written;
+  guint64 meant;
+};
+static const UnitMistake kUnitMistakes[] = {
+    {"min-silence-duration", "500", 500 * GST_MSECOND},
+    {"min-speech-duration", "40", 40 * GST_MSECOND},
+    {"speech-pad", "300", 300 * GST_MSECOND},
+    {"max-speech-duration", "30", 30 * GST_SECOND},
+    {"frame-duration", "20", 20 * GST_MSECOND},
+};
+
+static gboolean count_log(const gchar *, GLogLevelFlags, const gchar *, gpointer count) {
+  (*static_cast<int *>(count))++;
+  return TRUE; /* expected: not a failure */
+}
+
+static guint64 uint64_property(GstElement *element, const char *name) {
+  guint64 value = 0;
+  g_object_get(element, name, &value, nullptr);
+  return value;
+}
+
+/* A value in the wrong unit gets GLib's out-of-range warning and the
+ * property keeps its value, whichever way it is set: g_object_set(),
+ * gst_util_set_object_arg() (gst-launch, the Python bindings' strings),
+ * gst_parse_launch(). The meant value, in nanoseconds, is taken. */
+GST_START_TEST(test_durations_in_another_unit_are_refused) {
+  for (const UnitMistake &mistake : kUnitMistakes) {
+    int warnings = 0;
+    gchar *pattern = g_strdup_printf("\"%s\" of type 'guint64' is invalid or out of range for "
+                                     "property '%s'",
+                                     mistake.written, mistake.property);
+    GstCheckLogFilter *filter = gst_check_add_log_filter(
+        "GLib-GObject", G_LOG_LEVEL_WARNING,
+        g_regex_new(pattern, G_REGEX_OPTIMIZE, static_cast<GRegexMatchFlags>(0), nullptr),
+        count_log, &warnings, nullptr);
+    g_free(pattern);
+
+    GstElement *element = gst_element_factory_make("pausedetect", nullptr);
+    const guint64 before = uint64_property(element, mistake.property);
+    g_object_set(element, mistake.property,
+                 static_cast<guint64>(g_ascii_strtoull(mistake.written, nullptr, 10)), nullptr);
+    fail_unless_equals_int(warnings, 1);
+    fail_unless_equals_uint64(uint64_property(element, mistake.property), before);
+    gst_util_set_object_arg(G_OBJECT(element), mistake.property, mistake.written);
+    fail_unless_equals_int(warnings, 2);
+    fail_unless_equals_uint64(uint64_property(element, mistake.property), before);
+    g_object_set(element, mistake.property, mistake.meant, nullptr);
+    fail_unless_equals_uint64(uint64_property(element, mistake.property), mistake.meant);
+    fail_unless_equals_int(warnings, 2);
+    gst_object_unref(element);
+
+    gchar *description = g_strdup_printf("pausedetect %s=%s", mistake.property, mistake.written);
+    GError *error = nullptr;
+    element = gst_parse_launch(description, &error);
+    g_free(description);
+    fail_unless(element != nullptr && error == nullptr);
+    fail_unless_equals_int(warnings, 3);
+    fail_unless_equals_uint64(uint64_property(element, mistake.property), before);
+    gst_object_unref(element);
+    gst_check_remove_log_filter(filter);
+  }
+}
+GST_END_TEST;
+
+/* 0 means "none" (speech-pad, max-speech-duration) or "the engine's"
+ * (frame-duration), and the ends of every range are taken. */
+GST_START_TEST(test_duration_ranges_keep_their_meaningful_values) {
+  GstElement *element = gst_element_factory_make("pausedetect", nullptr);
+  const std::pair<const char *, guint64> accepted[] = {
+      {"speech-pad", 0},
+      {"speech-pad", 10 * GST_MSECOND},
+      {"speech-pad", 5 * GST_SECOND},
+      {"max-speech-duration", 0},
+      {"max-speech-duration", 100 * GST_MSECOND},
+      {"max-speech-duration", G_MAXUINT64},
+      {"frame-duration", 0},
+      {"frame-duration", 10 * GST_MSECOND},
+      {"frame-duration", 32 * GST_MSECOND},
+      {"min-silence-duration", 10 * GST_MSECOND},
+      {"min-silence-duration", 60 * GST_SECOND},
+      {"min-speech-duration", 10 * GST_MSECOND},
+      {"min-speech-duration", 10 * GST_SECOND},
+  };
+  for (const auto &[property, value] : accepted) {
+    g_object_set(element, property, value, nullptr);
+    fail_unless_equals_uint64(uint64_property(element, property), value);
+  }
+  /* above the ranges: refused too */
+  int warnings = 0;
+  GstCheckLogFilter *filter = gst_check_add_log_filter(
+      "GLib-GObject", G_LOG_LEVEL_WARNING,
+      g_regex_new("out of range for property", static_cast<GRegexCompileFlags>(0),
+                  static_cast<GRegexMatchFlags>(0), nullptr),
+      count_log, &warnings, nullptr);
+  g_object_set(element, "frame-duration", 33 * GST_MSECOND, "speech-pad", 5 * GST_SECOND + 1,
+               nullptr);
+  fail_unless_equals_int(warnings, 2);
+  fail_unless_equals_uint64(uint64_property(element, "frame-duration"), 32 * GST_MSECOND);
+  fail_unless_equals_uint64(uint64_property(element, "speech-pad"), 5 * GST_SECOND);
+  gst_check_remove_log_filter(filter);
+  gst_object_unref(element);
+}
+GST_END_TEST;
+
+/* The fields of the detector event stored on the harness's sink pad. */
+struct DetectorEvent {
+  std::string engine;
+  guint64 frame_duration = 0;
+};
+
+static DetectorEvent detector_event(GstHarness *h) {
+  GstStructure *fields = gst_voicekit_pad_get_turn_detector(h->sinkpad);
+  fail_unless(fields != nullptr, "no GstVoiceKitTurnDetector event downstream");
+  DetectorEvent event;
+  event.engine = gst_structure_get_string(fields, "engine");
+  fail_unless(gst_structure_get_uint64(fields, "frame-duration", &event.frame_duration));
+  gst_structure_free(fields);
+  return event;
+}
+
+/* end-threshold and frame-duration default to "the engine's" (-1, 0: what
+ * gst-inspect shows) and read as the values in effect once the engine is
+ * chosen; the detector event downstream says the same. */
+static void expect_in_effect(const char *properties, const char *engine, gfloat end_threshold,
+                             guint64 frame) {
+  Detector det(properties);
+  push_samples(det.h, std::vector<gint16>(1600, 0), 16000, 320);
+  gfloat end = 0;
+  guint64 frame_duration = 0;
+  g_object_get(det.element, "end-threshold", &end, "frame-duration", &frame_duration, nullptr);
+  fail_unless(std::fabs(end - end_threshold) < 1e-6f, "%s: end-threshold %f", properties, end);
+  fail_unless_equals_uint64(frame_duration, frame);
+  const DetectorEvent event = detector_event(det.h);
+  fail_unless_equals_string(event.engine.c_str(), engine);
+  fail_unless_equals_uint64(event.frame_duration, frame);
+}
+
+GST_START_TEST(test_engine_defaults_read_as_the_values_in_effect) {
+  GstElement *fresh = gst_element_factory_make("pausedetect", nullptr);
+  gfloat end_threshold = 0;
+  guint64 frame = 1;
+  g_object_get(fresh, "end-threshold", &end_threshold, "frame-duration", &frame, nullptr);
+  fail_unless(end_threshold == -1.0f, "end-threshold %f before the start", end_threshold);
+  fail_unless_equals_uint64(frame, 0);
+  gst_object_unref(fresh);
+
+  /* builtin (the tests' VOICEKIT_SILERO_MODEL names no file) */
+  expect_in_effect("", "builtin", 0.1f, 10 * GST_MSECOND);
+  expect_in_effect("frame-duration=20000000 end-threshold=0.3", "builtin", 0.3f, 20 * GST_MSECOND);
+  const std::string silero =
+      "engine=silero model-path=" + std::string(g_getenv("VOICEKIT_SILERO_MODEL_V5") != nullptr
+                                                    ? g_getenv("VOICEKIT_SILERO_MODEL_V5")
+                                                    : "(VOICEKIT_SILERO_MODEL_V5 is unset)");
+  expect_in_effect(silero.c_str(), "silero", 0.35f, 32 * GST_MSECOND);
+  expect_in_effect((silero + " frame-duration=10000000").c_str(), "silero", 0.35f,
+                   10 * GST_MSECOND);
+}
+GST_END_TEST;
+
 /* Properties set from another thread while buffers flow: no crash, no
  * torn settings (end-threshold above threshold is used as threshold), and
  * every decision still well formed. */
@@ -962,6 +1131,110 @@ GST_START_TEST(test_auto_picks_silero_only_when_the_model_is_there) {
 }
 GST_END_TEST;
 
+/* Sets environment variables for a scope, and puts them back after it. */
+class ScopedEnvironment {
+public:
+  ~ScopedEnvironment() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+      if (it->second)
+        g_setenv(it->first.c_str(), it->second->c_str(), TRUE);
+      else
+        g_unsetenv(it->first.c_str());
+    }
+  }
+  void set(const char *name, const std::string &value) {
+    save(name);
+    g_setenv(name, value.c_str(), TRUE);
+  }
+  void unset(const char *name) {
+    save(name);
+    g_unsetenv(name);
+  }
+
+private:
+  void save(const char *name) {
+    const gchar *value = g_getenv(name);
+    saved_.emplace_back(name, value != nullptr ? std::optional<std::string>(value) : std::nullopt);
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+static std::string engine_announced(const char *properties = "") {
+  Detector det(properties);
+  push_samples(det.h, std::vector<gint16>(1600, 0), 16000, 320);
+  const std::string engine = engine_in_use(det.element);
+  fail_unless_equals_string(detector_event(det.h).engine.c_str(), engine.c_str());
+  return engine;
+}
+
+/* The debug text of the error that fails READY->PAUSED of "pausedetect
+ * `properties`". */
+static std::string state_change_error(const char *properties) {
+  gchar *description = g_strdup_printf("pausedetect %s", properties);
+  GstElement *element = gst_parse_launch(description, nullptr);
+  g_free(description);
+  fail_unless(element != nullptr);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  fail_unless_equals_int(gst_element_set_state(element, GST_STATE_PAUSED),
+                         GST_STATE_CHANGE_FAILURE);
+  GstMessage *message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  fail_unless(message != nullptr, "no error message for pausedetect %s", properties);
+  GError *error = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
+  const std::string text = debug != nullptr ? debug : "";
+  g_error_free(error);
+  g_free(debug);
+  gst_message_unref(message);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_element_set_bus(element, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(element);
+  return text;
+}
+
+/* engine=auto does not depend on whose home directory the process has: a
+ * service account with an empty home gets Silero through the environment
+ * (or the data directory: tests/gst/test-engines.cpp); the user's cache is
+ * the last place searched; a variable naming a missing file means no Silero
+ * (the search stops there) and, for engine=silero, an error naming it. */
+GST_START_TEST(test_auto_chooses_the_same_engine_under_any_home) {
+  const std::string model = model_from_env("VOICEKIT_SILERO_MODEL_V5");
+  gchar *empty_home = g_dir_make_tmp("pausedetect-home-XXXXXX", nullptr);
+  gchar *user_home = g_dir_make_tmp("pausedetect-home-XXXXXX", nullptr);
+  const std::string cache = std::string(user_home) + "/.cache/gst-voicekit/models";
+  fail_unless(g_mkdir_with_parents(cache.c_str(), 0700) == 0);
+  const std::string cached = cache + "/silero_vad.onnx";
+  fail_unless(symlink(model.c_str(), cached.c_str()) == 0);
+  const std::string missing = std::string(empty_home) + "/missing.onnx";
+  {
+    ScopedEnvironment environment;
+    environment.unset("XDG_CACHE_HOME");
+    environment.set("HOME", empty_home);
+    environment.set("VOICEKIT_SILERO_MODEL", model);
+    fail_unless_equals_string(engine_announced().c_str(), "silero");
+
+    environment.set("HOME", user_home);
+    environment.unset("VOICEKIT_SILERO_MODEL");
+    fail_unless_equals_string(engine_announced().c_str(), "silero");
+
+    environment.set("VOICEKIT_SILERO_MODEL", missing);
+    fail_unless_equals_string(engine_announced().c_str(), "builtin");
+    const std::string error = state_change_error("engine=silero");
+    fail_unless(error.find(missing + " (VOICEKIT_SILERO_MODEL") != std::string::npos,
+                "the error does not name %s from VOICEKIT_SILERO_MODEL: %s", missing.c_str(),
+                error.c_str());
+  }
+  g_unlink(cached.c_str());
+  for (const char *dir : {"/.cache/gst-voicekit/models", "/.cache/gst-voicekit", "/.cache", ""})
+    g_rmdir((std::string(user_home) + dir).c_str());
+  g_rmdir(empty_home);
+  g_free(empty_home);
+  g_free(user_home);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_engine_change_while_playing_is_refused) {
   Detector det("engine=builtin");
   push_samples(det.h, std::vector<gint16>(1600, 0), 16000, 320);
@@ -1006,6 +1279,8 @@ static Suite *pausedetect_suite(void) {
   tcase_add_test(properties, test_max_speech_duration_forces_pauses);
   tcase_add_test(properties, test_frame_duration_and_thresholds_change_decisions);
   tcase_add_test(properties, test_properties_change_while_streaming);
+  tcase_add_test(properties, test_durations_in_another_unit_are_refused);
+  tcase_add_test(properties, test_duration_ranges_keep_their_meaningful_values);
 
   TCase *bad = tcase_create("bad-input");
   suite_add_tcase(suite, bad);
@@ -1033,6 +1308,8 @@ static Suite *pausedetect_suite(void) {
   tcase_add_test(silero, test_silero_bad_model_files_fail_the_state_change);
   tcase_add_test(silero, test_auto_picks_silero_only_when_the_model_is_there);
   tcase_add_test(silero, test_engine_change_while_playing_is_refused);
+  tcase_add_test(silero, test_engine_defaults_read_as_the_values_in_effect);
+  tcase_add_test(silero, test_auto_chooses_the_same_engine_under_any_home);
   return suite;
 }
 
