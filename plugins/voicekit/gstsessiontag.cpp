@@ -1,3 +1,9 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * sessiontag: tags every buffer with the WebRTC session it belongs to (meta,
+ * sticky event, current context) and answers session queries.
+ */
 /**
  * SECTION:element-sessiontag
  * @title: sessiontag
@@ -29,17 +35,20 @@
  *
  * Properties (all writable in every state; a change applies from the next
  * buffer and sends a new sticky event):
- * - "webrtc-id" (string): the session id. Without one the element generates a
- *   random id (144 bits, URL-safe base64), shows it in this property and posts
- *   it on the bus. An empty, over-long (> 256 bytes), non-UTF-8 or
+ * - "webrtc-id" (string, default NULL): the session id. Left unset, the
+ *   element generates a random id (144 bits, URL-safe base64) when it starts
+ *   (READY->PAUSED), posts it on the bus, and the property reads as that id
+ *   from then on. An empty, over-long (> 256 bytes), non-UTF-8 or
  *   control-character id is refused with a warning on the bus and the previous
- *   id is kept.
+ *   id is kept; so is NULL while PAUSED or PLAYING (a running stream keeps a
+ *   session).
  * - "fields" (GstStructure): extra session data (user, device, auth claims...).
- * - "context" (GstVoiceKitSessionContext, read-only): the session being applied.
+ * - "context" (GstVoiceKitSessionContext, read-only): the session being
+ *   applied; NULL before the start when no id was set.
  *
  * Messages: element message "sessiontag" when an id was generated, with
  * "webrtc-id" (string) and "generated" (boolean, TRUE), posted when the element
- * goes from NULL to READY.
+ * goes from READY to PAUSED.
  *
  * ## Example launch line
  * |[
@@ -60,7 +69,10 @@ enum { PROP_0, PROP_WEBRTC_ID, PROP_FIELDS, PROP_CONTEXT };
  * guarded by GstVoiceKitSessionTag::settings_lock. `context` is rebuilt on every
  * change, so readers take a reference and never see a half-made session. */
 struct SessionTagSettings {
-  GstVoiceKitSessionContext *context; /* never NULL after init */
+  /* NULL until an id is set or, at READY->PAUSED, generated; never NULL from
+   * then on while PAUSED or PLAYING (NULL ids are refused then). */
+  GstVoiceKitSessionContext *context;
+  GstStructure *fields;  /* the fields set while `context` is NULL */
   gboolean id_generated; /* context's id came from gst_voicekit_session_id_generate() */
   gboolean id_announced; /* the generated id was posted on the bus */
   gint version;          /* bumped (atomically, under the lock) on every change */
@@ -93,14 +105,18 @@ static GstStaticPadTemplate src_template =
 
 /* ---- settings --------------------------------------------------------------- */
 
+/* A reference to the session being applied, or NULL (no id yet). */
 static GstVoiceKitSessionContext *session_tag_ref_context(GstVoiceKitSessionTag *self) {
   g_mutex_lock(&self->settings_lock);
-  GstVoiceKitSessionContext *context = gst_voicekit_session_context_ref(self->settings.context);
+  GstVoiceKitSessionContext *context =
+      self->settings.context != nullptr ? gst_voicekit_session_context_ref(self->settings.context)
+                                        : nullptr;
   g_mutex_unlock(&self->settings_lock);
   return context;
 }
 
-/* Takes ownership of `context`. Called with settings_lock held. */
+/* Takes ownership of `context` (NULL: no session until the start). Called
+ * with settings_lock held. */
 static void session_tag_replace_context_locked(GstVoiceKitSessionTag *self,
                                                GstVoiceKitSessionContext *context) {
   GstVoiceKitSessionContext *old = self->settings.context;
@@ -110,24 +126,78 @@ static void session_tag_replace_context_locked(GstVoiceKitSessionTag *self,
     gst_voicekit_session_context_unref(old);
 }
 
+/* The extra fields of the session, set or to be applied. Called with
+ * settings_lock held; borrowed. */
+static const GstStructure *session_tag_fields_locked(GstVoiceKitSessionTag *self) {
+  return self->settings.context != nullptr
+             ? gst_voicekit_session_context_get_fields(self->settings.context)
+             : self->settings.fields;
+}
+
+/* Whether the element streams or is about to: then it must keep a session. */
+static gboolean session_tag_running(GstVoiceKitSessionTag *self) {
+  GST_OBJECT_LOCK(self);
+  const gboolean running =
+      GST_STATE(self) >= GST_STATE_PAUSED || GST_STATE_PENDING(self) >= GST_STATE_PAUSED;
+  GST_OBJECT_UNLOCK(self);
+  return running;
+}
+
+static void session_tag_refuse_id(GstVoiceKitSessionTag *self, const gchar *why) {
+  GstVoiceKitSessionContext *kept = session_tag_ref_context(self);
+  GST_ELEMENT_WARNING(
+      self, LIBRARY, SETTINGS, ("Refusing webrtc-id: %s", why),
+      ("keeping webrtc-id '%s'",
+       kept != nullptr ? gst_voicekit_session_context_get_webrtc_id(kept) : "(none yet)"));
+  if (kept != nullptr)
+    gst_voicekit_session_context_unref(kept);
+}
+
+/* NULL while stopped: no id, one is generated at the start. */
+static void session_tag_unset_webrtc_id(GstVoiceKitSessionTag *self) {
+  g_mutex_lock(&self->settings_lock);
+  /* Checked under the lock: READY->PAUSED, which generates the id under it
+   * too, has set the pending state before; so a stream never lacks a session. */
+  if (session_tag_running(self)) {
+    g_mutex_unlock(&self->settings_lock);
+    session_tag_refuse_id(self, "a running stream keeps its session id (NULL while PAUSED or "
+                                "PLAYING)");
+    return;
+  }
+  if (self->settings.context != nullptr) {
+    const GstStructure *fields = session_tag_fields_locked(self);
+    if (self->settings.fields != nullptr)
+      gst_structure_free(self->settings.fields);
+    self->settings.fields = fields != nullptr ? gst_structure_copy(fields) : nullptr;
+    session_tag_replace_context_locked(self, nullptr);
+    self->settings.id_generated = FALSE;
+    GST_INFO_OBJECT(self, "webrtc-id unset: one is generated at the start");
+  }
+  g_mutex_unlock(&self->settings_lock);
+}
+
 static void session_tag_set_webrtc_id(GstVoiceKitSessionTag *self, const gchar *webrtc_id) {
+  if (webrtc_id == nullptr) {
+    session_tag_unset_webrtc_id(self);
+    return;
+  }
   GError *error = nullptr;
   if (!gst_voicekit_session_id_is_valid(webrtc_id, &error)) {
-    GstVoiceKitSessionContext *kept = session_tag_ref_context(self);
-    GST_ELEMENT_WARNING(
-        self, LIBRARY, SETTINGS, ("Refusing webrtc-id: %s", error->message),
-        ("keeping webrtc-id '%s'", gst_voicekit_session_context_get_webrtc_id(kept)));
-    gst_voicekit_session_context_unref(kept);
+    session_tag_refuse_id(self, error->message);
     g_error_free(error);
     return;
   }
   g_mutex_lock(&self->settings_lock);
   GstVoiceKitSessionContext *current = self->settings.context;
-  if (g_strcmp0(gst_voicekit_session_context_get_webrtc_id(current), webrtc_id) != 0) {
+  if (current == nullptr ||
+      g_strcmp0(gst_voicekit_session_context_get_webrtc_id(current), webrtc_id) != 0) {
     /* A new id is a new session: new creation time, same extra fields. */
     session_tag_replace_context_locked(
-        self, gst_voicekit_session_context_new(webrtc_id,
-                                               gst_voicekit_session_context_get_fields(current)));
+        self, gst_voicekit_session_context_new(webrtc_id, session_tag_fields_locked(self)));
+    if (self->settings.fields != nullptr) {
+      gst_structure_free(self->settings.fields);
+      self->settings.fields = nullptr;
+    }
     self->settings.id_generated = FALSE;
     GST_INFO_OBJECT(self, "webrtc-id is now '%s'", webrtc_id);
   }
@@ -137,13 +207,45 @@ static void session_tag_set_webrtc_id(GstVoiceKitSessionTag *self, const gchar *
 static void session_tag_set_fields(GstVoiceKitSessionTag *self, const GstStructure *fields) {
   g_mutex_lock(&self->settings_lock);
   GstVoiceKitSessionContext *current = self->settings.context;
-  /* Same session, more (or other) data about it: keep id and creation time. */
-  session_tag_replace_context_locked(
-      self, gst_voicekit_session_context_new_full(
-                gst_voicekit_session_context_get_webrtc_id(current), fields,
-                gst_voicekit_session_context_get_created_us(current)));
+  if (current != nullptr) {
+    /* Same session, more (or other) data about it: keep id and creation time. */
+    session_tag_replace_context_locked(
+        self, gst_voicekit_session_context_new_full(
+                  gst_voicekit_session_context_get_webrtc_id(current), fields,
+                  gst_voicekit_session_context_get_created_us(current)));
+  } else {
+    /* no session yet: its fields when it comes */
+    if (self->settings.fields != nullptr)
+      gst_structure_free(self->settings.fields);
+    self->settings.fields = fields != nullptr ? gst_structure_copy(fields) : nullptr;
+  }
   g_mutex_unlock(&self->settings_lock);
   GST_INFO_OBJECT(self, "fields are now %" GST_PTR_FORMAT, static_cast<const void *>(fields));
+}
+
+/* READY->PAUSED without an id: generates one. Returns it (to post on the
+ * bus) when it was not announced yet, else NULL. */
+static gchar *session_tag_ensure_id(GstVoiceKitSessionTag *self) {
+  g_mutex_lock(&self->settings_lock);
+  if (self->settings.context == nullptr) {
+    gchar *generated = gst_voicekit_session_id_generate();
+    session_tag_replace_context_locked(
+        self, gst_voicekit_session_context_new(generated, self->settings.fields));
+    g_free(generated);
+    if (self->settings.fields != nullptr) {
+      gst_structure_free(self->settings.fields);
+      self->settings.fields = nullptr;
+    }
+    self->settings.id_generated = TRUE;
+    self->settings.id_announced = FALSE;
+  }
+  gchar *announce = nullptr;
+  if (self->settings.id_generated && !self->settings.id_announced) {
+    announce = g_strdup(gst_voicekit_session_context_get_webrtc_id(self->settings.context));
+    self->settings.id_announced = TRUE;
+  }
+  g_mutex_unlock(&self->settings_lock);
+  return announce;
 }
 
 static void gst_voicekit_session_tag_set_property(GObject *object, guint prop_id,
@@ -165,13 +267,15 @@ static void gst_voicekit_session_tag_set_property(GObject *object, guint prop_id
 static void gst_voicekit_session_tag_get_property(GObject *object, guint prop_id, GValue *value,
                                                   GParamSpec *pspec) {
   GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(object);
-  GstVoiceKitSessionContext *context = session_tag_ref_context(self);
+  g_mutex_lock(&self->settings_lock);
+  GstVoiceKitSessionContext *context = self->settings.context; /* NULL: no id yet */
   switch (prop_id) {
   case PROP_WEBRTC_ID:
-    g_value_set_string(value, gst_voicekit_session_context_get_webrtc_id(context));
+    g_value_set_string(
+        value, context != nullptr ? gst_voicekit_session_context_get_webrtc_id(context) : nullptr);
     break;
   case PROP_FIELDS:
-    g_value_set_boxed(value, gst_voicekit_session_context_get_fields(context));
+    g_value_set_boxed(value, session_tag_fields_locked(self));
     break;
   case PROP_CONTEXT:
     g_value_set_boxed(value, context);
@@ -180,11 +284,22 @@ static void gst_voicekit_session_tag_get_property(GObject *object, guint prop_id
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
   }
-  gst_voicekit_session_context_unref(context);
+  g_mutex_unlock(&self->settings_lock);
 }
 
 /* ---- streaming -------------------------------------------------------------- */
 
+/**
+ * GstVoiceKitSessionTag "GstVoiceKitSession" event:
+ *
+ * Sticky serialized custom downstream event sent before the first buffer and
+ * before the first buffer after any change (gst_voicekit_event_new_session()):
+ * `context` (#GstVoiceKitSessionContext), `webrtc-id` (string), `created-us`
+ * (gint64, microseconds since the Unix epoch). The same name answers the
+ * custom query of gst_voicekit_pad_query_session_context().
+ *
+ * Since: 0.2
+ */
 /* Sends the session event downstream when the context changed since the last
  * one sent. Streaming thread only. Takes ownership of `context`. */
 static void session_tag_sync_event(GstVoiceKitSessionTag *self,
@@ -300,6 +415,8 @@ static gboolean gst_voicekit_session_tag_src_query(GstPad *pad, GstObject *paren
     if (structure != nullptr &&
         gst_structure_has_name(structure, GST_VOICEKIT_SESSION_EVENT_NAME)) {
       GstVoiceKitSessionContext *context = session_tag_ref_context(self);
+      if (context == nullptr) /* not started and no id set: no session yet */
+        return FALSE;
       gst_voicekit_query_set_session(query, context);
       gst_voicekit_session_context_unref(context);
       return TRUE;
@@ -315,17 +432,21 @@ static void session_tag_reset_state(GstVoiceKitSessionTag *self) {
   }
 }
 
+/**
+ * GstVoiceKitSessionTag "sessiontag" message:
+ *
+ * Element message posted at READY->PAUSED when the element generated its
+ * webrtc-id (none was set): `webrtc-id` (string), the id, and `generated`
+ * (boolean, TRUE). Posted once per generated id.
+ *
+ * Since: 0.2
+ */
 static GstStateChangeReturn gst_voicekit_session_tag_change_state(GstElement *element,
                                                                   GstStateChange transition) {
   GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(element);
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    g_mutex_lock(&self->settings_lock);
-    gchar *announce = nullptr;
-    if (self->settings.id_generated && !self->settings.id_announced) {
-      announce = g_strdup(gst_voicekit_session_context_get_webrtc_id(self->settings.context));
-      self->settings.id_announced = TRUE;
-    }
-    g_mutex_unlock(&self->settings_lock);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    /* Before the pads activate: the stream starts with a session. */
+    gchar *announce = session_tag_ensure_id(self);
     if (announce != nullptr) {
       GST_INFO_OBJECT(self, "no webrtc-id set, generated '%s'", announce);
       gst_element_post_message(
@@ -348,21 +469,23 @@ static GstStateChangeReturn gst_voicekit_session_tag_change_state(GstElement *el
 static void gst_voicekit_session_tag_finalize(GObject *object) {
   GstVoiceKitSessionTag *self = GST_VOICEKIT_SESSION_TAG(object);
   session_tag_reset_state(self);
-  gst_voicekit_session_context_unref(self->settings.context);
+  if (self->settings.context != nullptr)
+    gst_voicekit_session_context_unref(self->settings.context);
+  if (self->settings.fields != nullptr)
+    gst_structure_free(self->settings.fields);
   g_mutex_clear(&self->settings_lock);
   G_OBJECT_CLASS(gst_voicekit_session_tag_parent_class)->finalize(object);
 }
 
 static void gst_voicekit_session_tag_init(GstVoiceKitSessionTag *self) {
   g_mutex_init(&self->settings_lock);
-  gchar *generated = gst_voicekit_session_id_generate();
-  self->settings.context = gst_voicekit_session_context_new(generated, nullptr);
-  self->settings.id_generated = TRUE;
+  self->settings.context = nullptr; /* the id is generated at the start unless set */
+  self->settings.fields = nullptr;
+  self->settings.id_generated = FALSE;
   self->settings.id_announced = FALSE;
   self->settings.version = 0;
   self->state.sent_context = nullptr;
   self->state.seen_version = -1;
-  g_free(generated);
 
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_chain));
@@ -395,24 +518,50 @@ static void gst_voicekit_session_tag_class_init(GstVoiceKitSessionTagClass *klas
 
   const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                       GST_PARAM_MUTABLE_PLAYING);
+  /**
+   * GstVoiceKitSessionTag:webrtc-id:
+   *
+   * Id of the session every buffer is tagged with: 1 to 256 bytes of UTF-8
+   * without control characters. NULL (the default): a random URL-safe id
+   * (144 bits, 24 characters) is generated at the start (READY->PAUSED) and
+   * posted on the bus in a "sessiontag" message; the property reads as the
+   * id in use from then on. An invalid id, or NULL while PAUSED or PLAYING,
+   * is refused with a warning on the bus and the previous id stays. A new id
+   * is a new session (new creation time, same fields), from the next buffer.
+   *
+   * Since: 0.2
+   */
   g_object_class_install_property(
       gobject_class, PROP_WEBRTC_ID,
-      g_param_spec_string(
-          "webrtc-id", "WebRTC session id",
-          "Id of the session every buffer is tagged with: 1 to 256 bytes of UTF-8 without "
-          "control characters. Unset, a random URL-safe id (144 bits) is generated and posted "
-          "on the bus. Invalid ids are refused with a warning; the previous id stays",
-          nullptr, mutable_flags));
+      g_param_spec_string("webrtc-id", "WebRTC session id",
+                          "Session id of every buffer (NULL: generated at start when unset)",
+                          nullptr, mutable_flags));
+  /**
+   * GstVoiceKitSessionTag:fields:
+   *
+   * Extra session data carried with the id (user, device, auth claims, ...),
+   * for example "session,user=alice,device=phone". Changing it keeps the id
+   * and the creation time. Default NULL: none.
+   *
+   * Since: 0.2
+   */
   g_object_class_install_property(
       gobject_class, PROP_FIELDS,
       g_param_spec_boxed("fields", "Session fields",
-                         "Extra session data carried with the id (user, device, auth claims, "
-                         "...), e.g. \"session,user=alice,device=phone\"",
+                         "Extra session data, e.g. \"session,user=alice\" (default none)",
                          GST_TYPE_STRUCTURE, mutable_flags));
+  /**
+   * GstVoiceKitSessionTag:context:
+   *
+   * The #GstVoiceKitSessionContext being applied (webrtc-id, creation time,
+   * fields); NULL before the start when no webrtc-id was set.
+   *
+   * Since: 0.2
+   */
   g_object_class_install_property(
       gobject_class, PROP_CONTEXT,
       g_param_spec_boxed("context", "Session context",
-                         "The session context being applied (webrtc-id, creation time, fields)",
+                         "Session being applied (NULL before the start without a webrtc-id)",
                          GST_TYPE_VOICEKIT_SESSION_CONTEXT,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

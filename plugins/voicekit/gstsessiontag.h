@@ -1,6 +1,11 @@
-/* sessiontag: tags every buffer with the WebRTC session it belongs to. */
-#ifndef GST_SESSION_TAG_H
-#define GST_SESSION_TAG_H
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * sessiontag: tags every buffer with the WebRTC session it belongs to; the
+ * element type.
+ */
+#ifndef PLUGINS_VOICEKIT_GSTSESSIONTAG_H
+#define PLUGINS_VOICEKIT_GSTSESSIONTAG_H
 
 #include <gst/gst.h>
 
@@ -14,4 +19,4 @@ GST_ELEMENT_REGISTER_DECLARE(sessiontag);
 
 G_END_DECLS
 
-#endif
+#endif /* PLUGINS_VOICEKIT_GSTSESSIONTAG_H */

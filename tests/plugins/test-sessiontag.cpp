@@ -171,13 +171,30 @@ static GstBus *element_with_own_bus(GstElement **element) {
   return bus;
 }
 
+/* The id the element posted on `bus` as generated, or "(none)". */
+static std::string announced_id(GstBus *bus) {
+  GstMessage *message = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
+  if (message == nullptr)
+    return "(none)";
+  const GstStructure *structure = gst_message_get_structure(message);
+  fail_unless(gst_structure_has_name(structure, "sessiontag"));
+  gboolean was_generated = FALSE;
+  fail_unless(gst_structure_get_boolean(structure, "generated", &was_generated));
+  fail_unless(was_generated);
+  const std::string id = gst_structure_get_string(structure, "webrtc-id");
+  gst_message_unref(message);
+  return id;
+}
+
 GST_START_TEST(test_generates_and_announces_id) {
   GstElement *element;
   GstBus *bus = element_with_own_bus(&element);
-  const std::string generated = property_id(element);
-  fail_unless_equals_int(generated.size(), 24);
+  /* nothing generated before the start: gst-inspect shows the same default */
+  assert_id(property_id(element), "(null)");
   GstHarness *h = gst_harness_new_with_element(element, "sink", "src");
   gst_harness_set_src_caps_str(h, AUDIO_CAPS);
+  const std::string generated = property_id(element);
+  fail_unless_equals_int(generated.size(), 24);
 
   GstMessage *message = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
   fail_unless(message != nullptr);
@@ -195,10 +212,74 @@ GST_START_TEST(test_generates_and_announces_id) {
 
   /* Two elements never share a generated id. */
   GstElement *other = gst_element_factory_make("sessiontag", nullptr);
+  fail_unless_equals_int(gst_element_set_state(other, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int(property_id(other).size(), 24);
   fail_if(property_id(other) == generated);
+  gst_element_set_state(other, GST_STATE_NULL);
   gst_object_unref(other);
 
   gst_harness_teardown(h);
+  gst_element_set_bus(element, nullptr);
+  gst_object_unref(element);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
+/* webrtc-id defaults to NULL (the same at every gst-inspect); the id is
+ * generated at READY->PAUSED, kept across restarts, and made anew after
+ * the application unsets it. Fields set before any id go with it. */
+GST_START_TEST(test_id_generated_at_start_when_unset) {
+  GstElement *element;
+  GstBus *bus = element_with_own_bus(&element);
+  GstElement *twin = gst_element_factory_make("sessiontag", nullptr);
+  assert_id(property_id(element), property_id(twin));
+  gst_object_unref(twin);
+  GstVoiceKitSessionContext *context = nullptr;
+  g_object_get(element, "context", &context, nullptr);
+  fail_unless(context == nullptr);
+  GstStructure *fields = gst_structure_from_string("session,user=carol", nullptr);
+  g_object_set(element, "fields", fields, nullptr);
+  gst_structure_free(fields);
+
+  fail_unless_equals_int(gst_element_set_state(element, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  assert_id(property_id(element), "(null)");
+  assert_id(announced_id(bus), "(none)");
+  fail_unless_equals_int(gst_element_set_state(element, GST_STATE_PAUSED),
+                         GST_STATE_CHANGE_SUCCESS);
+  const std::string first_id = property_id(element);
+  fail_unless_equals_int(first_id.size(), 24);
+  assert_id(announced_id(bus), first_id);
+  g_object_get(element, "context", &context, nullptr);
+  fail_unless(context != nullptr);
+  assert_id(gst_voicekit_session_context_get_webrtc_id(context), first_id);
+  fail_unless_equals_string(
+      gst_structure_get_string(gst_voicekit_session_context_get_fields(context), "user"), "carol");
+  gst_voicekit_session_context_unref(context);
+
+  /* a restart keeps the session, and announces nothing new */
+  gst_element_set_state(element, GST_STATE_READY);
+  assert_id(property_id(element), first_id);
+  gst_element_set_state(element, GST_STATE_PAUSED);
+  assert_id(property_id(element), first_id);
+  assert_id(announced_id(bus), "(none)");
+
+  /* unset while stopped: a new id at the next start, with the same fields */
+  gst_element_set_state(element, GST_STATE_READY);
+  g_object_set(element, "webrtc-id", nullptr, nullptr);
+  assert_id(property_id(element), "(null)");
+  fields = nullptr;
+  g_object_get(element, "fields", &fields, nullptr);
+  fail_unless(fields != nullptr);
+  fail_unless_equals_string(gst_structure_get_string(fields, "user"), "carol");
+  gst_structure_free(fields);
+  gst_element_set_state(element, GST_STATE_PAUSED);
+  const std::string second_id = property_id(element);
+  fail_unless_equals_int(second_id.size(), 24);
+  fail_if(second_id == first_id);
+  assert_id(announced_id(bus), second_id);
+  fail_unless(gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING) == nullptr);
+
+  gst_element_set_state(element, GST_STATE_NULL);
   gst_element_set_bus(element, nullptr);
   gst_object_unref(element);
   gst_object_unref(bus);
@@ -664,6 +745,7 @@ static Suite *sessiontag_suite(void) {
   tcase_add_test(basics, test_webrtc_id_change_while_playing);
   tcase_add_test(basics, test_fields_property);
   tcase_add_test(basics, test_generates_and_announces_id);
+  tcase_add_test(basics, test_id_generated_at_start_when_unset);
   tcase_add_test(basics, test_invalid_ids_refused_previous_kept);
   tcase_add_test(basics, test_retags_foreign_session);
   tcase_add_test(basics, test_buffer_lists);

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """Python (PyGObject, Debian's python3-gi) use of the session library.
 
 The lines marked "documented" are the ones README.md and docs/sessiontag.md
@@ -117,9 +119,13 @@ class ContextApi(unittest.TestCase):
 
     def test_element_property_and_generated_id(self):
         tag = Gst.ElementFactory.make("sessiontag", None)
+        self.assertIsNone(tag.props.webrtc_id)  # generated at the start when unset
+        self.assertEqual(tag.set_state(Gst.State.PAUSED), Gst.StateChangeReturn.SUCCESS)
         self.assertEqual(len(tag.props.webrtc_id), 24)
+        self.assertEqual(tag.props.context.get_webrtc_id(), tag.props.webrtc_id)
         tag.props.webrtc_id = "set-from-python"
         self.assertEqual(tag.props.context.get_webrtc_id(), "set-from-python")
+        tag.set_state(Gst.State.NULL)
 
 
 if __name__ == "__main__":
