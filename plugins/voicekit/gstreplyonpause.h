@@ -1,6 +1,11 @@
-/* replyonpause: hands each utterance to a handler and streams the reply back. */
-#ifndef GST_REPLY_ON_PAUSE_H
-#define GST_REPLY_ON_PAUSE_H
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * replyonpause: hands each utterance to a handler and streams the reply back.
+ * The element's type and the values of its `handler` property.
+ */
+#ifndef PLUGINS_VOICEKIT_GSTREPLYONPAUSE_H
+#define PLUGINS_VOICEKIT_GSTREPLYONPAUSE_H
 
 #include <gst/gst.h>
 
@@ -14,6 +19,11 @@ G_BEGIN_DECLS
  * @GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_COMMAND: a program run per utterance (`command`)
  * @GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_PADS: handler elements linked to the
  *   `utterance_src` and `reply_sink` request pads
+ *
+ * Who answers an utterance. Each value is a handler kind registered in
+ * plugins/voicekit/reply-handler.cpp.
+ *
+ * Since: 0.2
  */
 typedef enum {
   GST_VOICEKIT_REPLY_ON_PAUSE_HANDLER_ECHO = 0,
@@ -33,4 +43,4 @@ GST_ELEMENT_REGISTER_DECLARE(replyonpause);
 
 G_END_DECLS
 
-#endif
+#endif /* PLUGINS_VOICEKIT_GSTREPLYONPAUSE_H */
