@@ -1,4 +1,7 @@
-/* One session of voicekit-server: its own pipeline, from webrtcbin through
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * One session of voicekit-server: its own pipeline, from webrtcbin through
  * sessiontag, pausedetect and replyonpause back into the same webrtcbin.
  *
  *   webrtcbin ! rtpopusdepay ! opusdec ! audioconvert ! audioresample
@@ -7,8 +10,10 @@
  *
  * A Call lives on the thread that runs the default GMainContext (the server's
  * main loop): it is made, fed and destroyed there, and every callback it makes
- * comes from there, whatever GStreamer thread the cause came from. */
-#pragma once
+ * comes from there, whatever GStreamer thread the cause came from.
+ */
+#ifndef TOOLS_VOICEKIT_SERVER_CALL_HPP
+#define TOOLS_VOICEKIT_SERVER_CALL_HPP
 
 #include "signalling.hpp"
 #include "spoken.hpp"
@@ -19,6 +24,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace voicekit::server {
 
@@ -75,8 +82,15 @@ public:
   struct Anchor; /* what callbacks from other threads hold on to */
 
 private:
+  struct Handlers; /* GLib and GStreamer callbacks: call.cpp */
+
   Call(const CallConfig &config, const std::string &webrtc_id, Callbacks callbacks);
+  /* The pipeline (session-pipeline.hpp), its reply handler, ICE's address,
+   * webrtcbin's signals and the bus, then PLAYING. */
   bool build(std::string &error);
+  void watch_media();
+  void connect_webrtc_signals();
+  void watch_bus();
   void on_bus_message(GstMessage *message);
   void on_answer_ready();
   void send_answer();
@@ -101,4 +115,6 @@ private:
   std::vector<std::pair<unsigned, std::string>> pending_candidates_;
 };
 
-} // namespace voicekit::server
+} /* namespace voicekit::server */
+
+#endif /* TOOLS_VOICEKIT_SERVER_CALL_HPP */
