@@ -1,6 +1,10 @@
-/* voicekit-server: a WebRTC voice server built from the voicekit elements.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * voicekit-server: a WebRTC voice server built from the voicekit elements.
  * Serves one page; every client gets its own pipeline (call.hpp). See
- * docs/server.md for the options and the signalling protocol. */
+ * docs/server.md for the options and the signalling protocol.
+ */
 #include "server.hpp"
 
 #include "../build-tree-plugin.hpp"
@@ -36,7 +40,7 @@ bool check_elements(std::string &missing) {
   return missing.empty();
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   voicekit::server::ServerConfig config;

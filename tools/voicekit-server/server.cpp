@@ -1,4 +1,9 @@
-/* See server.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * voicekit-server's HTTP and WebSocket side (server.hpp): the page, the
+ * signalling protocol over each socket, and the sessions with their limits.
+ */
 #include "server.hpp"
 
 #include <gio/gio.h>
@@ -48,7 +53,7 @@ int count_threads() {
   return -1;
 }
 
-} // namespace
+} /* namespace */
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {}
 
@@ -171,7 +176,7 @@ std::string human_line(const std::string &json) {
   return shown;
 }
 
-} // namespace
+} /* namespace */
 
 void Server::log_line(const std::string &json) {
   if (!config_.events_json) {
@@ -568,4 +573,4 @@ void Server::shutdown() {
     end_session(*entry.second, "server-shutdown", true);
 }
 
-} // namespace voicekit::server
+} /* namespace voicekit::server */

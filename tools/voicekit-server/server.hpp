@@ -1,7 +1,12 @@
-/* voicekit-server's HTTP and WebSocket side (docs/server.md): serves the
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * voicekit-server's HTTP and WebSocket side (docs/server.md): serves the
  * page, speaks the signalling protocol, keeps the sessions (one Call each)
- * and their limits. Runs on the default GMainContext. */
-#pragma once
+ * and their limits. Runs on the default GMainContext.
+ */
+#ifndef TOOLS_VOICEKIT_SERVER_SERVER_HPP
+#define TOOLS_VOICEKIT_SERVER_SERVER_HPP
 
 #include "call.hpp"
 
@@ -73,4 +78,6 @@ private:
   std::map<Connection *, std::unique_ptr<Connection>> connections_;
 };
 
-} // namespace voicekit::server
+} /* namespace voicekit::server */
+
+#endif /* TOOLS_VOICEKIT_SERVER_SERVER_HPP */

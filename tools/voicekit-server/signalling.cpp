@@ -1,4 +1,9 @@
-/* See signalling.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Parses what voicekit-server's clients send and writes what it answers
+ * (signalling.hpp).
+ */
 #include "signalling.hpp"
 
 #include <gst/voicekit/session.h>
@@ -118,7 +123,7 @@ bool string_member(JsonObject *object, const char *type, const char *key, std::s
   return true;
 }
 
-} // namespace
+} /* namespace */
 
 bool parse_client_message(std::string_view text, ClientMessage &out, SignallingError &error) {
   if (text.size() > kMaxMessageBytes)
@@ -235,6 +240,73 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+/* An attribute line ("a=<key>:<value>" or "a=<key>") read the way GStreamer's
+ * SDP parser reads it (gst_sdp_message_parse_buffer(), which webrtcbin's
+ * offer comes from): white space after "a=" is skipped, the key runs to the
+ * first ':', the value is the rest. */
+struct Attribute {
+  std::string_view key;
+  std::string_view value;
+};
+bool read_attribute(std::string_view line, Attribute &attribute) {
+  if (!starts_with(line, "a="))
+    return false;
+  std::string_view rest = line.substr(2);
+  while (!rest.empty() && g_ascii_isspace(rest.front()))
+    rest.remove_prefix(1);
+  const std::size_t colon = rest.find(':');
+  attribute.key = rest.substr(0, colon);
+  attribute.value = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+  return true;
+}
+
+/* A decimal number of 1 to 10 digits, up to 2^32 - 1 (an SSRC). */
+bool decimal_u32(std::string_view text, std::uint64_t &value) {
+  if (text.empty() || text.size() > 10)
+    return false;
+  value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value <= G_MAXUINT32;
+}
+
+/* The rules that keep webrtcbin (GStreamer 1.22) from asserting on, or
+ * misreading, an offer that otherwise looks sound (docs/server.md, bad-sdp).
+ * Each was found by tests/fuzz/fuzz-webrtc-sdp.cpp or the hostile-client test;
+ * each has a unit test in tests/webrtc/test-signalling.cpp. */
+bool check_for_webrtcbin(const std::vector<std::string_view> &lines, SignallingError &error) {
+  for (std::string_view line : lines) {
+    /* GStreamer ends a line at a CR as well as at an LF, and skips the rest
+     * up to the LF: what follows a CR inside a line would reach webrtcbin
+     * unchecked. */
+    if (line.find('\r') != std::string_view::npos)
+      return fail(error, "bad-sdp", "the offer has a carriage return inside a line");
+    Attribute attribute;
+    if (!read_attribute(line, attribute))
+      continue;
+    if (attribute.key == "ssrc") {
+      /* a=ssrc:<ssrc> <attribute>[:<value>] (RFC 5576). webrtcbin reads the
+       * ssrc with sscanf("%u") and asserts when it is 0
+       * (transport_stream_add_ssrc_map_item: assertion 'ssrc != 0'); "-1",
+       * "4294967296" or " 7" would wrap or be left unread. */
+      const std::size_t space = attribute.value.find(' ');
+      std::uint64_t ssrc = 0;
+      if (space == std::string_view::npos || space + 1 >= attribute.value.size() ||
+          !decimal_u32(attribute.value.substr(0, space), ssrc))
+        return fail(error, "bad-sdp",
+                    "the offer has an a=ssrc line that is not \"a=ssrc:<1 to 4294967295> "
+                    "<attribute>\": \"" +
+                        std::string(line.substr(0, 60)) + "\"");
+      if (ssrc == 0)
+        return fail(error, "bad-sdp", "the offer has an a=ssrc line with the SSRC 0");
+    }
+  }
+  return true;
+}
+
 /* A decimal number of at most three digits (a payload type is 0-127). */
 bool small_number(std::string_view text, unsigned &value) {
   if (text.empty() || text.size() > 3)
@@ -248,7 +320,7 @@ bool small_number(std::string_view text, unsigned &value) {
   return true;
 }
 
-} // namespace
+} /* namespace */
 
 bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error) {
   std::vector<std::string_view> lines;
@@ -273,6 +345,8 @@ bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &e
       return fail(error, "bad-sdp",
                   "the offer has a line that is not \"<letter>=<value>\": \"" +
                       std::string(line.substr(0, 40)) + "\"");
+  if (!check_for_webrtcbin(lines, error))
+    return false;
   /* webrtcbin makes a transport (sockets, threads) per m-line that is not
    * bundled: one offer must not cost more than a voice session needs. */
   unsigned medias = 0;
@@ -389,4 +463,4 @@ std::string error_message(const SignallingError &error, bool fatal) {
       .text();
 }
 
-} // namespace voicekit::server
+} /* namespace voicekit::server */

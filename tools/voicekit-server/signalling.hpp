@@ -1,7 +1,12 @@
-/* The signalling protocol of voicekit-server (docs/server.md): parsing what a
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * The signalling protocol of voicekit-server (docs/server.md): parsing what a
  * client sends and writing what the server answers. GLib and json-glib only, no
- * GStreamer, so it is unit-tested and fuzzed on its own. */
-#pragma once
+ * GStreamer, so it is unit-tested and fuzzed on its own.
+ */
+#ifndef TOOLS_VOICEKIT_SERVER_SIGNALLING_HPP
+#define TOOLS_VOICEKIT_SERVER_SIGNALLING_HPP
 
 #include <glib.h>
 
@@ -54,8 +59,10 @@ struct OfferAudio {
   unsigned opus_payload = 0;
 };
 /* Checks that `sdp` is an SDP session with one audio m-line offering
- * opus/48000, at most kMaxOfferMedia m-lines in all, and no NUL; fills
- * `audio`, or `error` (bad-sdp) with the reason. */
+ * opus/48000, at most kMaxOfferMedia m-lines in all, no NUL, and nothing
+ * webrtcbin (GStreamer 1.22) asserts on or misreads (docs/server.md lists
+ * what is refused: an SSRC of 0 or malformed a=ssrc lines, a carriage return
+ * inside a line, ...); fills `audio`, or `error` (bad-sdp) with the reason. */
 bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error);
 
 /* Builds one JSON object, field by field, and writes it compactly. */
@@ -83,4 +90,6 @@ private:
 
 std::string error_message(const SignallingError &error, bool fatal);
 
-} // namespace voicekit::server
+} /* namespace voicekit::server */
+
+#endif /* TOOLS_VOICEKIT_SERVER_SIGNALLING_HPP */

@@ -1,4 +1,8 @@
-// The "spoken" handler: pocketsphinx and espeak-ng. See spoken.hpp.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * The "spoken" handler: pocketsphinx and espeak-ng. See spoken.hpp.
+ */
 #include "spoken.hpp"
 
 #include <gst/reply/command.hpp>
@@ -24,32 +28,32 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char *kRecognizer = "pocketsphinx";
-// What the element takes (its sink template), and all the pipeline ever sees.
+/* What the element takes (its sink template), and all the pipeline ever sees. */
 constexpr int kRecognizerRate = 16000;
-// Input pushed in pieces of this length: pocketsphinx's chain function cannot
-// be interrupted, so a cancel waits for at most one piece.
+/* Input pushed in pieces of this length: pocketsphinx's chain function cannot
+ * be interrupted, so a cancel waits for at most one piece. */
 constexpr int kChunksPerSecond = 10;
-// How often a waiting call looks at its Cancel and deadline.
+/* How often a waiting call looks at its Cancel and deadline. */
 constexpr auto kPollSlice = std::chrono::milliseconds(10);
 
 constexpr const char *kSpeaker = "espeak-ng";
 constexpr auto kSpeakTimeout = std::chrono::seconds(30);
-// espeak-ng speaks a few hundred characters in well under a second; this only
-// stops a broken one from filling memory.
+/* espeak-ng speaks a few hundred characters in well under a second; this only
+ * stops a broken one from filling memory. */
 constexpr uint64_t kMaxSpeechSeconds = 600;
-// SIGTERM, then SIGKILL this much later (as replyonpause's command handler).
+/* SIGTERM, then SIGKILL this much later (as replyonpause's command handler). */
 constexpr auto kTerminateGrace = std::chrono::milliseconds(200);
 constexpr std::size_t kMaxAnswerChars = 300;
 constexpr const char *kNothingHeard = "Sorry, I did not catch any words.";
 
-// pocketsphinx prints its whole configuration (some 60 lines) to stderr every
-// time an element is created and every time a decoder is loaded, through
-// sphinxbase's log file, which the GStreamer plugin leaves at stderr (it only
-// routes sphinxbase's messages, errors included, to the GStreamer debug
-// category "pocketsphinx"). A server would print that for every decoder, so
-// the log file is turned off once, process-wide. Debian ships no sphinxbase
-// headers: the function is looked up in the library the plugin has loaded.
-// Harmless if it is not there (the tables are then printed).
+/* pocketsphinx prints its whole configuration (some 60 lines) to stderr every
+ * time an element is created and every time a decoder is loaded, through
+ * sphinxbase's log file, which the GStreamer plugin leaves at stderr (it only
+ * routes sphinxbase's messages, errors included, to the GStreamer debug
+ * category "pocketsphinx"). A server would print that for every decoder, so
+ * the log file is turned off once, process-wide. Debian ships no sphinxbase
+ * headers: the function is looked up in the library the plugin has loaded.
+ * Harmless if it is not there (the tables are then printed). */
 void quiet_sphinx_log_file() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -58,7 +62,7 @@ void quiet_sphinx_log_file() {
       return;
     using SetLogFile = void (*)(FILE *);
     if (auto set = reinterpret_cast<SetLogFile>(::dlsym(library, "err_set_logfp")))
-      set(nullptr); // sphinxbase: NULL disables the log file
+      set(nullptr); /* sphinxbase: NULL disables the log file */
     ::dlclose(library);
   });
 }
@@ -74,7 +78,7 @@ std::string collapse_spaces(const std::string &text) {
   return out;
 }
 
-// The last lines of a child's stderr, on one line, for an error message.
+/* The last lines of a child's stderr, on one line, for an error message. */
 std::string stderr_summary(const std::string &tail) {
   std::vector<std::string> lines;
   std::istringstream in(tail);
@@ -118,8 +122,8 @@ GstElement *make_element(const char *factory_name, const char *package, std::str
   return element;
 }
 
-// The recogniser, with sphinxbase's log file turned off before the element's
-// instance init prints to it.
+/* The recogniser, with sphinxbase's log file turned off before the element's
+ * instance init prints to it. */
 GstElement *make_recognizer(std::string &error) {
   GstElementFactory *factory = gst_element_factory_find(kRecognizer);
   if (!factory) {
@@ -141,8 +145,8 @@ GstElement *make_recognizer(std::string &error) {
   return element;
 }
 
-// Checks the model paths the element will load, so a missing model is named
-// instead of ending as pocketsphinx's "Failed to initialize PocketSphinx".
+/* Checks the model paths the element will load, so a missing model is named
+ * instead of ending as pocketsphinx's "Failed to initialize PocketSphinx". */
 bool check_model(GstElement *recognizer, std::string &error) {
   struct Part {
     const char *property;
@@ -155,11 +159,11 @@ bool check_model(GstElement *recognizer, std::string &error) {
   for (const Part &part : parts) {
     gchar *path = nullptr;
     g_object_get(recognizer, part.property, &path, nullptr);
-    // hmm and dict are required; lm may be unset if a grammar replaced it.
+    /* hmm and dict are required; lm may be unset if a grammar replaced it. */
     bool ok = path ? g_file_test(path, part.test) : std::string(part.property) == "lm";
     std::string missing = path ? path : "(not set)";
-    // A directory without the model definition is pocketsphinx's most likely
-    // failure: say so rather than "Failed to initialize PocketSphinx".
+    /* A directory without the model definition is pocketsphinx's most likely
+     * failure: say so rather than "Failed to initialize PocketSphinx". */
     if (ok && part.test == G_FILE_TEST_IS_DIR) {
       gchar *mdef = g_build_filename(path, "mdef", nullptr);
       ok = g_file_test(mdef, G_FILE_TEST_IS_REGULAR);
@@ -176,10 +180,10 @@ bool check_model(GstElement *recognizer, std::string &error) {
   return true;
 }
 
-} // namespace
+} /* namespace */
 
-// ---------------------------------------------------------------------------
-// Cancel
+/* ---------------------------------------------------------------------------
+ * Cancel */
 
 Cancel::Cancel() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
@@ -192,40 +196,40 @@ void Cancel::cancel() {
   cancelled_.store(true, std::memory_order_release);
   if (fd_ >= 0) {
     const uint64_t one = 1;
-    // Cannot block (EFD_NONBLOCK); a full counter means it is readable already.
+    /* Cannot block (EFD_NONBLOCK); a full counter means it is readable already. */
     [[maybe_unused]] const ssize_t written = ::write(fd_, &one, sizeof one);
   }
 }
 
-// ---------------------------------------------------------------------------
-// Transcriber
+/* ---------------------------------------------------------------------------
+ * Transcriber */
 
 struct Transcriber::Decoder {
-  GstElement *pipeline = nullptr;   // owned
-  GstElement *source = nullptr;     // appsrc, owned by the pipeline
-  GstElement *recognizer = nullptr; // owned by the pipeline
+  GstElement *pipeline = nullptr;   /* owned */
+  GstElement *source = nullptr;     /* appsrc, owned by the pipeline */
+  GstElement *recognizer = nullptr; /* owned by the pipeline */
 
   Decoder() = default;
   Decoder(const Decoder &) = delete;
   Decoder &operator=(const Decoder &) = delete;
   ~Decoder() {
     if (pipeline) {
-      // Stops the streaming thread (after the chunk in hand) and frees the
-      // decoder; queued chunks are dropped.
+      /* Stops the streaming thread (after the chunk in hand) and frees the
+       * decoder; queued chunks are dropped. */
       gst_element_set_state(pipeline, GST_STATE_NULL);
       gst_object_unref(pipeline);
     }
   }
 
-  // Builds the pipeline and loads the decoder (NULL to READY: pocketsphinx's
-  // ps_init, most of the cost).
+  /* Builds the pipeline and loads the decoder (NULL to READY: pocketsphinx's
+   * ps_init, most of the cost). */
   static std::unique_ptr<Decoder> make(const TranscriberOptions &options, std::string &error);
 
   enum class Result { kDone, kFailed, kCancelled };
-  // One utterance. After kDone the pipeline is in READY again, ready for the
-  // next; after the others it must be discarded (pocketsphinx keeps an
-  // unfinished utterance across state changes).
-  // `converter` turns `info` into S16LE mono 16 kHz; nullptr if it already is.
+  /* One utterance. After kDone the pipeline is in READY again, ready for the
+   * next; after the others it must be discarded (pocketsphinx keeps an
+   * unfinished utterance across state changes).
+   * `converter` turns `info` into S16LE mono 16 kHz; nullptr if it already is. */
   Result run(GstBuffer *buffer, const GstAudioInfo &info, GstAudioConverter *converter,
              std::string &text, std::string &error, const Cancel *cancel,
              Clock::time_point deadline);
@@ -242,7 +246,7 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::Decoder::make(const Transcrib
   decoder->recognizer = recognizer;
   if (!options.hmm.empty())
     g_object_set(recognizer, "hmm", options.hmm.c_str(), nullptr);
-  // Setting lm clears a grammar, and dict is independent: order does not matter.
+  /* Setting lm clears a grammar, and dict is independent: order does not matter. */
   if (!options.lm.empty())
     g_object_set(recognizer, "lm", options.lm.c_str(), nullptr);
   if (!options.dict.empty())
@@ -260,21 +264,21 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::Decoder::make(const Transcrib
     return nullptr;
   gst_bin_add(GST_BIN(decoder->pipeline), sink);
 
-  // The whole utterance is queued at once (max-bytes 0: no limit), so pushing
-  // never blocks and the caller only waits on the bus, where it can cancel.
-  // The caps never change: each call converts its audio itself, with a fresh
-  // GstAudioConverter. (A reused audioresample element is not safe here: with
-  // GStreamer 1.22, after READY it reconfigures its old resampler for the new
-  // rate, and a 48 kHz call followed by a 16 kHz one reads past a heap buffer
-  // in gst_audio_resampler_update, found by AddressSanitizer.)
+  /* The whole utterance is queued at once (max-bytes 0: no limit), so pushing
+   * never blocks and the caller only waits on the bus, where it can cancel.
+   * The caps never change: each call converts its audio itself, with a fresh
+   * GstAudioConverter. (A reused audioresample element is not safe here: with
+   * GStreamer 1.22, after READY it reconfigures its old resampler for the new
+   * rate, and a 48 kHz call followed by a 16 kHz one reads past a heap buffer
+   * in gst_audio_resampler_update, found by AddressSanitizer.) */
   GstCaps *caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout",
                                       G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT,
                                       kRecognizerRate, "channels", G_TYPE_INT, 1, nullptr);
   g_object_set(source, "format", GST_FORMAT_TIME, "max-bytes", G_GUINT64_CONSTANT(0), "caps", caps,
                nullptr);
   gst_caps_unref(caps);
-  // The text buffers are not needed (the hypothesis comes as a message); no
-  // clock, no preroll: the pipeline runs as fast as pocketsphinx decodes.
+  /* The text buffers are not needed (the hypothesis comes as a message); no
+   * clock, no preroll: the pipeline runs as fast as pocketsphinx decodes. */
   g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
   if (!gst_element_link_many(source, recognizer, sink, nullptr)) {
     error = "cannot link appsrc ! pocketsphinx ! fakesink";
@@ -282,8 +286,8 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::Decoder::make(const Transcrib
   }
 
   if (gst_element_set_state(decoder->pipeline, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) {
-    // The element's error only says "Failed to initialize PocketSphinx"; the
-    // reason went to its debug category.
+    /* The element's error only says "Failed to initialize PocketSphinx"; the
+     * reason went to its debug category. */
     gchar *hmm = nullptr, *lm = nullptr, *dict = nullptr;
     g_object_get(recognizer, "hmm", &hmm, "lm", &lm, "dict", &dict, nullptr);
     error = std::string("pocketsphinx cannot load its model (hmm ") + (hmm ? hmm : "-") + ", lm " +
@@ -303,7 +307,7 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
                                                        const Cancel *cancel,
                                                        Clock::time_point deadline) {
   GstBus *bus = gst_element_get_bus(pipeline);
-  // Messages of the previous call (state changes to READY) are stale.
+  /* Messages of the previous call (state changes to READY) are stale. */
   gst_bus_set_flushing(bus, TRUE);
   gst_bus_set_flushing(bus, FALSE);
 
@@ -322,11 +326,11 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
     return fail(why.empty() ? "pocketsphinx pipeline: cannot start" : why);
   }
 
-  // In chunks, timestamped from 0 (the element's "every 100 ms" partial-result
-  // timer reads them). Already S16LE mono 16 kHz: sub-buffers sharing the
-  // sample's memory, no copy. Otherwise converted chunk by chunk by one
-  // converter, which keeps the resampler's history across chunks (the last
-  // few milliseconds it holds at the end are not worth flushing).
+  /* In chunks, timestamped from 0 (the element's "every 100 ms" partial-result
+   * timer reads them). Already S16LE mono 16 kHz: sub-buffers sharing the
+   * sample's memory, no copy. Otherwise converted chunk by chunk by one
+   * converter, which keeps the resampler's history across chunks (the last
+   * few milliseconds it holds at the end are not worth flushing). */
   const gsize bpf = static_cast<gsize>(GST_AUDIO_INFO_BPF(&info));
   const int rate = GST_AUDIO_INFO_RATE(&info);
   const gsize frames = gst_buffer_get_size(buffer) / bpf;
@@ -335,7 +339,7 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
     return fail("cannot read the utterance's buffer");
   guint64 out_frame = 0;
   for (gsize frame = 0; frame < frames; frame += chunk_frames) {
-    // Converting a minute of 48 kHz stereo takes a while too.
+    /* Converting a minute of 48 kHz stereo takes a while too. */
     if (cancel && cancel->cancelled())
       return end(Result::kCancelled, "cancelled");
     const gsize count = std::min(chunk_frames, frames - frame);
@@ -348,7 +352,7 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
     } else {
       out_count = gst_audio_converter_get_out_frames(converter, count);
       if (out_count == 0)
-        continue; // the resampler keeps these frames for the next chunk
+        continue; /* the resampler keeps these frames for the next chunk */
       chunk = gst_buffer_new_allocate(nullptr, out_count * sizeof(int16_t), nullptr);
       GstMapInfo out;
       gst_buffer_map(chunk, &out, GST_MAP_WRITE);
@@ -373,11 +377,11 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
   map.memory = nullptr;
   gst_app_src_end_of_stream(GST_APP_SRC(source));
 
-  // pocketsphinx ends an utterance (and posts a final hypothesis) at each
-  // pause its own VAD finds, and at EOS: the transcript is all of them. An
-  // utterance without speech (silence, or the tail after the last pause) makes
-  // it log "Couldn't find <s> in first frame" at ERROR level in its debug
-  // category: harmless, the hypothesis is just empty.
+  /* pocketsphinx ends an utterance (and posts a final hypothesis) at each
+   * pause its own VAD finds, and at EOS: the transcript is all of them. An
+   * utterance without speech (silence, or the tail after the last pause) makes
+   * it log "Couldn't find <s> in first frame" at ERROR level in its debug
+   * category: harmless, the hypothesis is just empty. */
   std::string words;
   for (;;) {
     if (cancel && cancel->cancelled())
@@ -419,7 +423,7 @@ Transcriber::Decoder::Result Transcriber::Decoder::run(GstBuffer *buffer, const 
     case GST_MESSAGE_EOS:
       gst_message_unref(message);
       gst_object_unref(bus);
-      // Back to READY: the decoder stays loaded, appsrc forgets its EOS.
+      /* Back to READY: the decoder stays loaded, appsrc forgets its EOS. */
       if (gst_element_set_state(pipeline, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) {
         error = "pocketsphinx pipeline: cannot stop";
         return Result::kFailed;
@@ -454,7 +458,7 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::acquire(std::string &error, c
       error = "timed out waiting for a free pocketsphinx decoder";
       return nullptr;
     }
-    // Timed: a Cancel does not signal this condition variable.
+    /* Timed: a Cancel does not signal this condition variable. */
     done_.wait_for(lock, kPollSlice);
   }
   running_++;
@@ -463,7 +467,7 @@ std::unique_ptr<Transcriber::Decoder> Transcriber::acquire(std::string &error, c
     idle_.pop_back();
     return decoder;
   }
-  // Loading takes a while: not under the lock, other calls go on meanwhile.
+  /* Loading takes a while: not under the lock, other calls go on meanwhile. */
   lock.unlock();
   std::unique_ptr<Decoder> decoder = Decoder::make(options_, error);
   if (!decoder) {
@@ -482,7 +486,7 @@ void Transcriber::release(std::unique_ptr<Decoder> decoder, bool reusable) {
       idle_.push_back(std::move(decoder));
   }
   done_.notify_one();
-  decoder.reset(); // if not kept: freed outside the lock (stops its thread)
+  decoder.reset(); /* if not kept: freed outside the lock (stops its thread) */
 }
 
 bool Transcriber::preload(std::string &error) {
@@ -526,14 +530,14 @@ bool Transcriber::transcribe(GstSample *sample, std::string &text, std::string &
     return false;
   }
   if (gst_buffer_get_size(buffer) < static_cast<gsize>(GST_AUDIO_INFO_BPF(&info)))
-    return true; // no audio: nothing was said
+    return true; /* no audio: nothing was said */
   if (cancel && cancel->cancelled()) {
     error = "cancelled";
     return false;
   }
 
-  // A fresh converter per call (see Decoder::make). No dither: the same
-  // utterance always gives the same transcript.
+  /* A fresh converter per call (see Decoder::make). No dither: the same
+   * utterance always gives the same transcript. */
   GstAudioInfo target;
   gst_audio_info_set_format(&target, GST_AUDIO_FORMAT_S16LE, kRecognizerRate, 1, nullptr);
   GstStructure *config =
@@ -570,8 +574,8 @@ bool transcribe(GstSample *sample, std::string &text, std::string &error, const 
   return transcriber.transcribe(sample, text, error, cancel);
 }
 
-// ---------------------------------------------------------------------------
-// espeak-ng
+/* ---------------------------------------------------------------------------
+ * espeak-ng */
 
 namespace {
 
@@ -591,7 +595,7 @@ GstAudioFormat gst_format(reply::WavSampleFormat format) {
   return GST_AUDIO_FORMAT_UNKNOWN;
 }
 
-} // namespace
+} /* namespace */
 
 GstSample *speak(const std::string &text, std::string &error, const Cancel *cancel) {
   error.clear();
@@ -662,7 +666,7 @@ GstSample *speak(const std::string &text, std::string &error, const Cancel *canc
   }
   std::vector<uint8_t> rest = reader.take_audio();
   audio.insert(audio.end(), rest.begin(), rest.end());
-  // Without an eventfd the cancel is only seen now.
+  /* Without an eventfd the cancel is only seen now. */
   if (cancel && cancel->cancelled()) {
     error = "cancelled";
     return nullptr;
@@ -684,7 +688,7 @@ GstSample *speak(const std::string &text, std::string &error, const Cancel *canc
   }
   const gsize size = audio.size();
   const guint64 frames = size / static_cast<gsize>(format.bytes_per_frame());
-  // The buffer wraps the vector: no copy of the audio.
+  /* The buffer wraps the vector: no copy of the audio. */
   auto *owned = new std::vector<uint8_t>(std::move(audio));
   GstBuffer *buffer = gst_buffer_new_wrapped_full(
       GST_MEMORY_FLAG_READONLY, owned->data(), size, 0, size, owned,
@@ -703,15 +707,15 @@ std::string answer_text(const std::string &transcript) {
   std::istringstream words(transcript);
   std::string word, said;
   while (words >> word) {
-    // Sphinx notations, should a recogniser return them: fillers (<sil>,
-    // [NOISE], +BREATH+) are dropped, alternative pronunciations (word(2)) lose
-    // their number.
+    /* Sphinx notations, should a recogniser return them: fillers (<sil>,
+     * [NOISE], +BREATH+) are dropped, alternative pronunciations (word(2)) lose
+     * their number. */
     if (word.front() == '<' || word.front() == '[' || word.front() == '+')
       continue;
     if (const std::size_t paren = word.find('('); paren != std::string::npos && paren > 0)
       word.erase(paren);
-    // Only letters, digits, apostrophes and hyphens reach espeak-ng: no markup
-    // or phoneme brackets ("[[...]]"), whatever the transcript holds.
+    /* Only letters, digits, apostrophes and hyphens reach espeak-ng: no markup
+     * or phoneme brackets ("[[...]]"), whatever the transcript holds. */
     std::string clean;
     for (const char c : word) {
       const auto u = static_cast<unsigned char>(c);
@@ -731,4 +735,4 @@ std::string answer_text(const std::string &transcript) {
   return "You said " + said + ".";
 }
 
-} // namespace voicekit::server
+} /* namespace voicekit::server */
