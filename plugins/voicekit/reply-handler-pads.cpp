@@ -41,8 +41,9 @@ private:
   static gboolean reply_event(GstPad *pad, GstObject *parent, GstEvent *event);
 
   GstPad *utterance_src(); /* a reference, or nullptr */
-  /* Waits until nobody pushes on utterance_src, then becomes the pusher:
-   * false when `until_us` (monotonic; kForever: no limit) passed first. */
+  /* Waits until nobody pushes on utterance_src, then becomes the pusher.
+   * False when `until_us` (monotonic; kForever: no limit) passed first: the
+   * flush-stop is then left to the next pusher. */
   bool begin_pushing(gint64 until_us);
   void end_pushing();
 
@@ -93,6 +94,7 @@ bool PadsHandler::begin_pushing(gint64 until_us) {
     if (until_us == kForever) {
       g_cond_wait(&cond_, &lock_);
     } else if (!g_cond_wait_until(&cond_, &lock_, until_us) && pushing_) {
+      need_flush_stop_ = true;
       g_mutex_unlock(&lock_);
       return false;
     }
@@ -187,9 +189,6 @@ void PadsHandler::stop(const ReplyPtr &) {
     end_pushing();
   } else {
     GST_WARNING_OBJECT(pad, "the handler branch holds its stream; flush-stop left to later");
-    g_mutex_lock(&lock_);
-    need_flush_stop_ = true;
-    g_mutex_unlock(&lock_);
   }
   gst_object_unref(pad);
 }
