@@ -326,7 +326,7 @@ bool run(GstElement *pipeline, const std::vector<Session> &sessions) {
     return false;
   }
   /* The engine is chosen at READY->PAUSED: auto picks Silero when the model
-   * the README's commands fetch is there. */
+   * search path finds its file (docs/pausedetect.md). */
   for (size_t i = 0; i < sessions.size(); i++) {
     GstElement *detect =
         gst_bin_get_by_name(GST_BIN(pipeline), ("detect" + std::to_string(i)).c_str());
