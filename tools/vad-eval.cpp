@@ -1,4 +1,7 @@
-/* vad-eval: how well `pausedetect`'s built-in engine finds the end of a turn,
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval: how well `pausedetect`'s built-in engine finds the end of a turn,
  * next to webrtcdsp's voice detection and removesilence, all read by the same
  * turn rule (voicekit::vad::TurnDetector).
  *
@@ -415,7 +418,7 @@ bool write_labels(const std::string &path, const eval::Corpus &corpus) {
   return static_cast<bool>(out);
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   std::string command = argv[0];

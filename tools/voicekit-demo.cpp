@@ -1,4 +1,7 @@
-/* voicekit-demo: two (or more) WebRTC sessions' audio through one pipeline,
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * voicekit-demo: two (or more) WebRTC sessions' audio through one pipeline,
  * and the session id travelling with every buffer.
  *
  * What it shows. Each input file stands for one caller (one WebRTC session).
@@ -480,7 +483,7 @@ int run_main(int argc, char **argv) {
   return ran && intact ? 0 : 1;
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);

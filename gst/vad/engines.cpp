@@ -1,5 +1,9 @@
-/* Engine selection, the Silero model search path and the shared model cache:
- * see engines.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Engine selection, the Silero model search path and the shared model cache:
+ * see engines.hpp.
+ */
 #include "engines.hpp"
 
 #include "silero.hpp"
@@ -43,7 +47,7 @@ std::shared_ptr<const SileroModel> shared_model(const std::string &path, std::st
   return model;
 }
 
-} // namespace
+} /* namespace */
 
 std::string installed_silero_model_path() {
   return std::string(VOICEKIT_MODEL_DIR) + "/" + kModelFile;
@@ -141,4 +145,4 @@ EngineSelection select_engine(EngineChoice choice, const std::string &model_path
   return select_engine(choice, model_search_path(model_path));
 }
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */

@@ -1,8 +1,12 @@
-/* Which voice-activity engine runs: the built-in one, or Silero when its
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Which voice-activity engine runs: the built-in one, or Silero when its
  * model file is found, and where that file is looked for. Plain C++, no
- * GStreamer types. */
-#ifndef VOICEKIT_VAD_ENGINES_HPP
-#define VOICEKIT_VAD_ENGINES_HPP
+ * GStreamer types.
+ */
+#ifndef GST_VAD_ENGINES_HPP
+#define GST_VAD_ENGINES_HPP
 
 #include "vad.hpp"
 
@@ -72,6 +76,6 @@ EngineSelection select_engine(EngineChoice choice, const ModelSearchPath &search
 /* The same with model_search_path(model_path). */
 EngineSelection select_engine(EngineChoice choice, const std::string &model_path);
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */
 
-#endif
+#endif /* GST_VAD_ENGINES_HPP */

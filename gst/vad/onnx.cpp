@@ -1,6 +1,10 @@
-/* ONNX reader: see onnx.hpp. Protobuf wire format: every field is a varint
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * ONNX reader: see onnx.hpp. Protobuf wire format: every field is a varint
  * key (field number << 3 | wire type) and a value: 0 varint, 1 eight bytes,
- * 2 length-delimited, 5 four bytes (3 and 4, groups, are not used by ONNX). */
+ * 2 length-delimited, 5 four bytes (3 and 4, groups, are not used by ONNX).
+ */
 #include "onnx.hpp"
 
 #include <cstring>
@@ -404,7 +408,7 @@ struct Parser {
   }
 };
 
-} // namespace
+} /* namespace */
 
 std::int64_t TensorView::elements() const {
   std::int64_t count = 1;
@@ -566,4 +570,4 @@ bool parse_model(const std::uint8_t *data, std::size_t size, WantedFn wanted, Mo
   return parser.graph(graph, -1, 0);
 }
 
-} // namespace voicekit::vad::onnx
+} /* namespace voicekit::vad::onnx */

@@ -1,4 +1,7 @@
-/* A small, bounded reader of ONNX files (protobuf wire format, no libprotobuf):
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * A small, bounded reader of ONNX files (protobuf wire format, no libprotobuf):
  * just enough to take the weights of a network out of a model and check the
  * few graph facts an inference engine relies on.
  *
@@ -8,8 +11,8 @@
  * records kept is capped, so a truncated, corrupt or hostile file gives an
  * error, never a crash or an allocation larger than a fixed bound.
  */
-#ifndef VOICEKIT_VAD_ONNX_HPP
-#define VOICEKIT_VAD_ONNX_HPP
+#ifndef GST_VAD_ONNX_HPP
+#define GST_VAD_ONNX_HPP
 
 #include <array>
 #include <cstddef>
@@ -96,6 +99,6 @@ using WantedFn = bool (*)(std::string_view name);
 bool parse_model(const std::uint8_t *data, std::size_t size, WantedFn wanted, ModelView *model,
                  std::string *error);
 
-} // namespace voicekit::vad::onnx
+} /* namespace voicekit::vad::onnx */
 
-#endif
+#endif /* GST_VAD_ONNX_HPP */

@@ -1,4 +1,8 @@
-/* Resampler: see resampler.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Resampler: see resampler.hpp.
+ */
 #include "resampler.hpp"
 
 #include <algorithm>
@@ -25,7 +29,7 @@ double bessel_i0(double x) {
   return sum;
 }
 
-} // namespace
+} /* namespace */
 
 void Resampler::configure(int from, int to, std::size_t max_chunk) {
   from_ = std::max(1, from);
@@ -161,4 +165,4 @@ std::size_t Resampler::process(const float *in, std::size_t count, float *out) {
   return produced;
 }
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */

@@ -1,4 +1,7 @@
-/* Streaming sample-rate conversion for analysis: polyphase Kaiser-windowed
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Streaming sample-rate conversion for analysis: polyphase Kaiser-windowed
  * sinc, 60 dB stopband, no allocation after configure().
  *
  * Any integer rates. The ratio is kept exact (rational), so positions never
@@ -10,8 +13,8 @@
  * 0.53125 x (6.5 and 8.5 kHz for 16 kHz out: aliases land above 7.5 kHz);
  * upsampling, passband to 0.4 x the input rate, stopband from 0.5 x.
  */
-#ifndef VOICEKIT_VAD_RESAMPLER_HPP
-#define VOICEKIT_VAD_RESAMPLER_HPP
+#ifndef GST_VAD_RESAMPLER_HPP
+#define GST_VAD_RESAMPLER_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +57,6 @@ private:
   std::int64_t next_phase_ = 0; /* remainder, in 1/up_ input samples */
 };
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */
 
-#endif
+#endif /* GST_VAD_RESAMPLER_HPP */

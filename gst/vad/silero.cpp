@@ -1,4 +1,7 @@
-/* Silero VAD native inference: see silero.hpp.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Silero VAD native inference: see silero.hpp.
  *
  * Layout: activations are [time][channel]; every layer (the encoder convs,
  * the LSTM's two matrix products as one, the STFT when it is not an FFT) is
@@ -884,7 +887,7 @@ bool cpu_has_avx2() {
 #endif
 }
 
-} // namespace silero_detail
+} /* namespace silero_detail */
 
 using namespace silero_detail;
 
@@ -1134,7 +1137,7 @@ private:
   float probability_ = 0.0f;
 };
 
-} // namespace
+} /* namespace */
 
 std::unique_ptr<Engine> make_silero_engine(std::shared_ptr<const SileroModel> model) {
   if (!model)
@@ -1150,4 +1153,4 @@ double silero_resampler_delay(int rate) {
   return resampler.delay_seconds();
 }
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */

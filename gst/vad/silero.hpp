@@ -1,4 +1,7 @@
-/* Silero VAD v5/v6, native inference (no ONNX Runtime).
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Silero VAD v5/v6, native inference (no ONNX Runtime).
  *
  * The network, per window of 512 new samples at 16 kHz (256 at 8 kHz) with
  * the previous 64 (32) samples prepended as context, as Silero's streaming
@@ -22,8 +25,8 @@
  * hold the per-stream state in buffers allocated at construction: no
  * allocation per window.
  */
-#ifndef VOICEKIT_VAD_SILERO_HPP
-#define VOICEKIT_VAD_SILERO_HPP
+#ifndef GST_VAD_SILERO_HPP
+#define GST_VAD_SILERO_HPP
 
 #include "vad.hpp"
 
@@ -37,7 +40,7 @@ namespace voicekit::vad {
 namespace silero_detail {
 struct Weights;
 struct Buffers;
-} // namespace silero_detail
+} /* namespace silero_detail */
 
 class SileroModel {
 public:
@@ -128,6 +131,6 @@ std::unique_ptr<Engine> make_silero_engine(std::shared_ptr<const SileroModel> mo
 /* The engine's resampling delay at `rate`, in seconds (0 at 8 and 16 kHz). */
 double silero_resampler_delay(int rate);
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */
 
-#endif
+#endif /* GST_VAD_SILERO_HPP */

@@ -1,4 +1,8 @@
-/* Turn state machine: see turn.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Turn state machine: see turn.hpp.
+ */
 #include "turn.hpp"
 
 #include <algorithm>
@@ -12,7 +16,7 @@ namespace {
 inline std::uint64_t since(std::uint64_t now, std::uint64_t then) {
   return now > then ? now - then : 0;
 }
-} // namespace
+} /* namespace */
 
 const char *turn_state_name(TurnState state) {
   switch (state) {
@@ -115,4 +119,4 @@ void TurnDetector::reset() {
   onset_ns_ = speech_run_ns_ = silence_start_ns_ = last_end_ns_ = speech_start_ns_ = 0;
 }
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */

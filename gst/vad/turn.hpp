@@ -1,8 +1,12 @@
-/* Turn state machine on per-frame speech probabilities: quiet, starting,
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Turn state machine on per-frame speech probabilities: quiet, starting,
  * speaking, stopping. No GStreamer types; times are nanoseconds on a timeline
- * that only moves forward (the element uses running time). */
-#ifndef VOICEKIT_VAD_TURN_HPP
-#define VOICEKIT_VAD_TURN_HPP
+ * that only moves forward (the element uses running time).
+ */
+#ifndef GST_VAD_TURN_HPP
+#define GST_VAD_TURN_HPP
 
 #include <cstdint>
 #include <optional>
@@ -68,6 +72,6 @@ private:
   std::uint64_t speech_start_ns_ = 0;  /* reported start of the open utterance */
 };
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */
 
-#endif
+#endif /* GST_VAD_TURN_HPP */

@@ -1,4 +1,8 @@
-/* FrameAnalyzer and the built-in engine: see vad.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * FrameAnalyzer and the built-in engine: see vad.hpp.
+ */
 #include "vad.hpp"
 
 #include <array>
@@ -61,7 +65,7 @@ inline float clean(float value) {
     return 0.0f;
   return std::clamp(value, -8.0f, 8.0f);
 }
-} // namespace
+} /* namespace */
 
 void FrameAnalyzer::append(const void *data, std::size_t offset_frames, std::size_t count) {
   float *out = frame_.data() + fill_;
@@ -267,10 +271,10 @@ private:
   bool has_noise_ = false;
 };
 
-} // namespace
+} /* namespace */
 
 std::unique_ptr<Engine> make_builtin_engine() {
   return std::make_unique<BuiltinEngine>();
 }
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */

@@ -1,4 +1,7 @@
-/* Voice-activity core: speech probability per frame, no GStreamer types.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Voice-activity core: speech probability per frame, no GStreamer types.
  *
  * Input: interleaved S16 or F32 samples, 8 to 48 kHz, one or two channels (two
  * are averaged for analysis). FrameAnalyzer cuts any stream of buffers into
@@ -6,8 +9,8 @@
  * Engines plug in behind the Engine interface (the built-in one needs no model
  * file; a neural one can follow).
  */
-#ifndef VOICEKIT_VAD_VAD_HPP
-#define VOICEKIT_VAD_VAD_HPP
+#ifndef GST_VAD_VAD_HPP
+#define GST_VAD_VAD_HPP
 
 #include <algorithm>
 #include <cstddef>
@@ -130,6 +133,6 @@ private:
   std::uint64_t position_ = 0; /* samples in completed frames */
 };
 
-} // namespace voicekit::vad
+} /* namespace voicekit::vad */
 
-#endif
+#endif /* GST_VAD_VAD_HPP */

@@ -1,4 +1,7 @@
-/* bench-load: how many live sessions one process holds in real time.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * bench-load: how many live sessions one process holds in real time.
  *
  * Each session is its own pipeline:
  *
@@ -802,7 +805,7 @@ std::vector<std::string> split(const std::string &text) {
   return out;
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);

@@ -1,4 +1,7 @@
-/* bench-pausedetect: how fast and how small pausedetect is, against
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * bench-pausedetect: how fast and how small pausedetect is, against
  * webrtcdsp's voice detection in the same run.
  *
  * Prints, for 16 and 48 kHz mono S16 speech (Debian's pocketsphinx-testdata,
@@ -161,7 +164,7 @@ double heap_per_instance(const char *factory, int count) {
   return static_cast<double>(after - before) / count;
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);

@@ -1,4 +1,7 @@
-/* bench-replyonpause: how soon replyonpause answers, and whether one long
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * bench-replyonpause: how soon replyonpause answers, and whether one long
  * session makes it grow.
  *
  * Input: real speech (Debian's pocketsphinx-testdata goforward.raw, "go
@@ -539,7 +542,7 @@ bool memory(const Options &options, const char *handler) {
   return ok;
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);

@@ -1,4 +1,7 @@
-/* bench-sessiontag: what `sessiontag` costs per buffer.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * bench-sessiontag: what `sessiontag` costs per buffer.
  *
  * Runs one non-live pipeline with four different middle elements:
  *
@@ -390,7 +393,7 @@ int run_main(int argc, char **argv) {
   return 0;
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);

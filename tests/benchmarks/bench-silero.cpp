@@ -1,4 +1,7 @@
-/* bench-silero: the native Silero VAD engine against ONNX Runtime (Node),
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * bench-silero: the native Silero VAD engine against ONNX Runtime (Node),
  * on the same windows, one thread each.
  *
  * For each model (VOICEKIT_SILERO_MODEL_V5 and _V6, or --model FILE) and
@@ -193,7 +196,7 @@ bool time_ort(const std::string &model_path, int rate, const std::vector<float> 
   return *median_us > 0.0;
 }
 
-} // namespace
+} /* namespace */
 
 int main(int argc, char **argv) {
   double seconds = 30.0;

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """Draws the cost curve of bench-load: CPU (% of one core) against the number
 of live sessions N, per pausedetect engine, and resident memory against N.
 

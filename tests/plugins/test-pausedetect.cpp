@@ -1,5 +1,9 @@
-/* gst-check tests of the pausedetect element: the message and event
- * contract, every property, and bad input. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * gst-check tests of the pausedetect element: the message and event
+ * contract, every property, and bad input.
+ */
 #include <gst/audio/audio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>

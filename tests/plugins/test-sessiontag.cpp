@@ -1,4 +1,8 @@
-/* gst-check tests of the sessiontag element. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * gst-check tests of the sessiontag element.
+ */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/voicekit/session.h>

@@ -1,4 +1,7 @@
-/* vad-eval corpus: see corpus.hpp and docs/pausedetect-eval.md.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval corpus: see corpus.hpp and docs/pausedetect-eval.md.
  *
  * Trimming rule (offline, non-causal, per recording):
  *   1. Remove the recording's DC offset; high-pass at 150 Hz (fourth order)
@@ -200,7 +203,7 @@ void high_pass(std::vector<float> *samples, double cutoff_hz, int rate) {
   }
 }
 
-} // namespace
+} /* namespace */
 
 /* ---- audio files --------------------------------------------------------- */
 
@@ -649,4 +652,4 @@ std::vector<std::int16_t> mix(const Corpus &corpus, const std::vector<float> *no
   return out;
 }
 
-} // namespace voicekit::eval
+} /* namespace voicekit::eval */

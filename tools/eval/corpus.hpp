@@ -1,12 +1,15 @@
-/* vad-eval corpus: real recordings trimmed to their speech, joined into turns
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval corpus: real recordings trimmed to their speech, joined into turns
  * with known speech boundaries, mixed with noise at a chosen SNR and level.
  *
  * Everything is 16 kHz mono. Times are in samples unless a name says _ns.
  * The rules (trimming, cutting, gaps, SNR) are described in
  * docs/pausedetect-eval.md; the constants live in TrimRule and CorpusConfig.
  */
-#ifndef VOICEKIT_TOOLS_EVAL_CORPUS_HPP
-#define VOICEKIT_TOOLS_EVAL_CORPUS_HPP
+#ifndef TOOLS_EVAL_CORPUS_HPP
+#define TOOLS_EVAL_CORPUS_HPP
 
 #include <cstdint>
 #include <string>
@@ -121,6 +124,6 @@ bool make_noise(NoiseKind kind, std::size_t length, std::uint32_t seed,
 std::vector<std::int16_t> mix(const Corpus &corpus, const std::vector<float> *noise, double snr_db,
                               double peak_dbfs);
 
-} // namespace voicekit::eval
+} /* namespace voicekit::eval */
 
-#endif
+#endif /* TOOLS_EVAL_CORPUS_HPP */

@@ -1,4 +1,8 @@
-/* vad-eval detectors: see detectors.hpp. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval detectors: see detectors.hpp.
+ */
 #include "detectors.hpp"
 
 #include "gst/vad/engines.hpp"
@@ -109,7 +113,7 @@ bool run_pipeline(const std::string &description, const std::vector<std::int16_t
 
 constexpr std::uint64_t kTenMs = 10000000ull;
 
-} // namespace
+} /* namespace */
 
 std::string missing_element(const char *factory) {
   GstElementFactory *f = gst_element_factory_find(factory);
@@ -143,7 +147,7 @@ bool run_engine(std::unique_ptr<vad::Engine> engine, const std::vector<std::int1
   return true;
 }
 
-} // namespace
+} /* namespace */
 
 bool run_builtin(const std::vector<std::int16_t> &audio, int rate, int frame_ms,
                  std::vector<Frame> *frames, std::string *error) {
@@ -256,4 +260,4 @@ bool run_removesilence(const std::vector<std::int16_t> &audio, int rate, int thr
   return true;
 }
 
-} // namespace voicekit::eval
+} /* namespace voicekit::eval */

@@ -1,8 +1,12 @@
-/* vad-eval detectors: each turns 16 kHz mono S16 audio into a sequence of
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval detectors: each turns 16 kHz mono S16 audio into a sequence of
  * frames with a speech probability (0/1 for the GStreamer ones), which the
- * same TurnDetector then reads. */
-#ifndef VOICEKIT_TOOLS_EVAL_DETECTORS_HPP
-#define VOICEKIT_TOOLS_EVAL_DETECTORS_HPP
+ * same TurnDetector then reads.
+ */
+#ifndef TOOLS_EVAL_DETECTORS_HPP
+#define TOOLS_EVAL_DETECTORS_HPP
 
 #include <cstdint>
 #include <string>
@@ -38,6 +42,6 @@ bool run_removesilence(const std::vector<std::int16_t> &audio, int rate, int thr
 /* Empty when the element exists, else what to install. */
 std::string missing_element(const char *factory);
 
-} // namespace voicekit::eval
+} /* namespace voicekit::eval */
 
-#endif
+#endif /* TOOLS_EVAL_DETECTORS_HPP */

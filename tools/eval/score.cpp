@@ -1,4 +1,8 @@
-/* vad-eval scoring: see score.hpp for the definitions. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval scoring: see score.hpp for the definitions.
+ */
 #include "score.hpp"
 
 #include <algorithm>
@@ -20,7 +24,7 @@ std::string at(std::uint64_t ns) {
   return text;
 }
 
-} // namespace
+} /* namespace */
 
 std::vector<Utterance> run_turn_detector(const std::vector<Frame> &frames,
                                          const vad::TurnConfig &config,
@@ -212,4 +216,4 @@ Score score_utterances(const std::vector<Utterance> &utterances, const std::vect
   return score;
 }
 
-} // namespace voicekit::eval
+} /* namespace voicekit::eval */

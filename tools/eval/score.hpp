@@ -1,4 +1,7 @@
-/* vad-eval scoring: one TurnDetector over a detector's frames, then the
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * vad-eval scoring: one TurnDetector over a detector's frames, then the
  * decisions matched against the corpus's true turns.
  *
  * Notation, per true turn i: s_i = its first speech sample, e_i = the end of
@@ -30,8 +33,8 @@
  *    segment (short pauses inside a segment count as speech); recall = speech
  *    frames with probability >= threshold, false alarm = other frames that are.
  */
-#ifndef VOICEKIT_TOOLS_EVAL_SCORE_HPP
-#define VOICEKIT_TOOLS_EVAL_SCORE_HPP
+#ifndef TOOLS_EVAL_SCORE_HPP
+#define TOOLS_EVAL_SCORE_HPP
 
 #include "detectors.hpp"
 
@@ -95,6 +98,6 @@ Score score_utterances(const std::vector<Utterance> &utterances, const std::vect
 /* Linear interpolation between closest ranks; NaN when empty. */
 double quantile(std::vector<double> values, double q);
 
-} // namespace voicekit::eval
+} /* namespace voicekit::eval */
 
-#endif
+#endif /* TOOLS_EVAL_SCORE_HPP */
