@@ -96,7 +96,7 @@ inline const std::vector<ElementMessage> &element_messages() {
        }},
       {"sessiontag",
        "sessiontag",
-       "at NULL->READY when `webrtc-id` was never set: the id it generated",
+       "at READY->PAUSED when `webrtc-id` is unset: the id it generated",
        {},
        "",
        {
