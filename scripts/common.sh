@@ -1,3 +1,6 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
+#
 # Shared by scripts/demo and scripts/test: install what is missing, configure,
 # build. Sourced, not run. Idempotent: a second run installs nothing and only
 # rebuilds what changed.

@@ -1,7 +1,12 @@
-/* Programs of this tree (the demo, the server, tests) prefer the plugin they
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Programs of this tree (the demo, the server, tests) prefer the plugin they
  * were built with over an installed one: meson passes its path as
- * VOICEKIT_PLUGIN_FILE. Loading it registers its elements for this process. */
-#pragma once
+ * VOICEKIT_PLUGIN_FILE. Loading it registers its elements for this process.
+ */
+#ifndef TOOLS_BUILD_TREE_PLUGIN_HPP
+#define TOOLS_BUILD_TREE_PLUGIN_HPP
 
 #include <gst/gst.h>
 
@@ -31,4 +36,6 @@ inline bool load_build_tree_plugin(const char *program) {
   return true;
 }
 
-} // namespace voicekit
+} /* namespace voicekit */
+
+#endif /* TOOLS_BUILD_TREE_PLUGIN_HPP */

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """A FastRTC-style voice agent with replyonpause, in Python (Debian's python3-gi).
 
 FastRTC writes an agent as a generator handed to ReplyOnPause:

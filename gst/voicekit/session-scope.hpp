@@ -1,4 +1,7 @@
-/* C++ RAII scope for the current session context.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * C++ RAII scope for the current session context.
  *
  *   {
  *     voicekit::SessionScope scope(context);   // context is now current
@@ -30,6 +33,6 @@ private:
   bool active_;
 };
 
-} // namespace voicekit
+} /* namespace voicekit */
 
-#endif
+#endif /* GST_VOICEKIT_SESSION_SCOPE_HPP */

@@ -1,5 +1,9 @@
-/* voicekit session library: context, meta, sticky event, query, current scope.
- * The contract is in session.h. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * voicekit session library: context, meta, sticky event, query, current scope.
+ * The contract is in session.h.
+ */
 #include "session.h"
 
 #include <gio/gio.h>
@@ -202,7 +206,7 @@ namespace {
 /* Each thread has its own stack of scopes; one reference held per entry.
  * Nothing here is ever read by another thread, so no lock is needed. */
 thread_local std::vector<GstVoiceKitSessionContext *> current_scopes;
-} // namespace
+} /* namespace */
 
 void gst_voicekit_session_context_push_current(GstVoiceKitSessionContext *context) {
   g_return_if_fail(context != nullptr);

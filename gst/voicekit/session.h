@@ -1,4 +1,7 @@
-/* voicekit session library: who a buffer belongs to.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * voicekit session library: who a buffer belongs to.
  *
  * The GStreamer counterpart of FastRTC's get_current_context().webrtc_id.
  * Three carriers of one immutable, reference-counted #GstVoiceKitSessionContext:

@@ -1,4 +1,8 @@
-/* Turn events: see turn-event.h. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Turn events: see turn-event.h.
+ */
 #include "turn-event.h"
 
 const gchar *gst_voicekit_turn_event_type_to_string(GstVoiceKitTurnEventType type) {

@@ -1,5 +1,9 @@
-/* Turn events: what pausedetect decides, as serialized downstream events any
- * element can act on in stream order. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Turn events: what pausedetect decides, as serialized downstream events any
+ * element can act on in stream order.
+ */
 #ifndef GST_VOICEKIT_TURN_EVENT_H
 #define GST_VOICEKIT_TURN_EVENT_H
 
@@ -218,4 +222,4 @@ gboolean gst_voicekit_event_parse_utterance(GstEvent *event, GstVoiceKitUtteranc
 
 G_END_DECLS
 
-#endif
+#endif /* GST_VOICEKIT_TURN_EVENT_H */

@@ -5,8 +5,8 @@
  * libraries: GST_VOICEKIT_API exports a symbol while the library is built and
  * declares it extern everywhere else.
  */
-#ifndef GST_VOICEKIT_PRELUDE_H
-#define GST_VOICEKIT_PRELUDE_H
+#ifndef GST_VOICEKIT_VOICEKIT_PRELUDE_H
+#define GST_VOICEKIT_VOICEKIT_PRELUDE_H
 
 #include <gst/gst.h>
 
@@ -18,4 +18,4 @@
 #endif
 #endif
 
-#endif /* GST_VOICEKIT_PRELUDE_H */
+#endif /* GST_VOICEKIT_VOICEKIT_PRELUDE_H */

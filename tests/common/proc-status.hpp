@@ -1,7 +1,11 @@
-/* One number from /proc/self/status (VmRSS in KiB, Threads), for the
- * benchmarks that report memory and threads. -1 when it cannot be read. */
-#ifndef VOICEKIT_TESTS_PROC_STATUS_HPP
-#define VOICEKIT_TESTS_PROC_STATUS_HPP
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * One number from /proc/self/status (VmRSS in KiB, Threads), for the
+ * benchmarks that report memory and threads. -1 when it cannot be read.
+ */
+#ifndef TESTS_COMMON_PROC_STATUS_HPP
+#define TESTS_COMMON_PROC_STATUS_HPP
 
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +27,6 @@ inline long vm_rss_kib() {
   return proc_status_field("VmRSS");
 }
 
-} // namespace voicekit::testing
+} /* namespace voicekit::testing */
 
-#endif
+#endif /* TESTS_COMMON_PROC_STATUS_HPP */

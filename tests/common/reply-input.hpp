@@ -1,8 +1,12 @@
-/* Drives replyonpause by hand in a GstHarness: the turn detector's sticky
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Drives replyonpause by hand in a GstHarness: the turn detector's sticky
  * event, a session, audio spans and turn events at chosen running times, as
- * pausedetect would send them. Shared by the replyonpause tests. */
-#ifndef VOICEKIT_TESTS_REPLY_INPUT_HPP
-#define VOICEKIT_TESTS_REPLY_INPUT_HPP
+ * pausedetect would send them. Shared by the replyonpause tests.
+ */
+#ifndef TESTS_COMMON_REPLY_INPUT_HPP
+#define TESTS_COMMON_REPLY_INPUT_HPP
 
 #include <gst/audio/audio.h>
 #include <gst/check/gstcheck.h>
@@ -158,6 +162,6 @@ inline std::vector<std::string> pop_reply_events(GstBus *bus,
   return events;
 }
 
-} // namespace voicekit::testing
+} /* namespace voicekit::testing */
 
-#endif
+#endif /* TESTS_COMMON_REPLY_INPUT_HPP */

@@ -1,6 +1,10 @@
-/* Small readers shared by the session tests. */
-#ifndef VOICEKIT_TESTS_SESSION_CHECKS_HPP
-#define VOICEKIT_TESTS_SESSION_CHECKS_HPP
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Small readers shared by the session tests.
+ */
+#ifndef TESTS_COMMON_SESSION_CHECKS_HPP
+#define TESTS_COMMON_SESSION_CHECKS_HPP
 
 #include <gst/voicekit/session.h>
 
@@ -28,6 +32,6 @@ inline std::string session_event_id(GstEvent *event) {
   return id;
 }
 
-} // namespace voicekit::testing
+} /* namespace voicekit::testing */
 
-#endif
+#endif /* TESTS_COMMON_SESSION_CHECKS_HPP */

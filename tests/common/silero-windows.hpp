@@ -1,9 +1,13 @@
-/* Silero's streaming input, as its wrapper feeds the model: each window of
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Silero's streaming input, as its wrapper feeds the model: each window of
  * `n` new samples preceded by the previous window's last `context` samples
  * (zeros before the first). What the ONNX Runtime scripts read
- * (tests/silero/ort.mjs), shared by the parity test and the benchmark. */
-#ifndef VOICEKIT_TESTS_SILERO_WINDOWS_HPP
-#define VOICEKIT_TESTS_SILERO_WINDOWS_HPP
+ * (tests/silero/ort.mjs), shared by the parity test and the benchmark.
+ */
+#ifndef TESTS_COMMON_SILERO_WINDOWS_HPP
+#define TESTS_COMMON_SILERO_WINDOWS_HPP
 
 #include <cstddef>
 #include <vector>
@@ -24,6 +28,6 @@ inline std::vector<float> windows_with_context(const std::vector<float> &signal,
   return windows;
 }
 
-} // namespace voicekit::testing
+} /* namespace voicekit::testing */
 
-#endif
+#endif /* TESTS_COMMON_SILERO_WINDOWS_HPP */

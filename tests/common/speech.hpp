@@ -1,7 +1,11 @@
-/* Real speech for tests: recordings from Debian's pocketsphinx-testdata
- * (installed by scripts/test). A missing file fails the test loudly. */
-#ifndef VOICEKIT_TESTS_SPEECH_HPP
-#define VOICEKIT_TESTS_SPEECH_HPP
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Real speech for tests: recordings from Debian's pocketsphinx-testdata
+ * (installed by scripts/test). A missing file fails the test loudly.
+ */
+#ifndef TESTS_COMMON_SPEECH_HPP
+#define TESTS_COMMON_SPEECH_HPP
 
 #include <algorithm>
 #include <cmath>
@@ -84,6 +88,6 @@ inline std::vector<std::int16_t> dithered_turn(double gap_s, std::size_t span) {
   return turn;
 }
 
-} // namespace voicekit::testing
+} /* namespace voicekit::testing */
 
-#endif
+#endif /* TESTS_COMMON_SPEECH_HPP */

@@ -1,4 +1,8 @@
-// Unit tests of the utterance collector (pre-roll, bounds, trimming).
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the utterance collector (pre-roll, bounds, trimming).
+ */
 #include <gst/reply/collector.hpp>
 
 #include <gtest/gtest.h>
@@ -11,10 +15,10 @@ using voicekit::reply::UtteranceCollector;
 
 namespace {
 
-constexpr int kRate = 1000; // 1 frame per ms: times read as frame numbers
+constexpr int kRate = 1000; /* 1 frame per ms: times read as frame numbers */
 constexpr uint64_t kMs = 1000000;
 
-// 2-byte frames holding their own frame number, `count` frames from `first`.
+/* 2-byte frames holding their own frame number, `count` frames from `first`. */
 std::vector<uint8_t> frames_from(uint64_t first, size_t count) {
   std::vector<uint8_t> data;
   for (size_t i = 0; i < count; i++) {
@@ -29,7 +33,7 @@ uint16_t frame_at(const Utterance &u, size_t index) {
   return static_cast<uint16_t>(u.data[2 * index] | (u.data[2 * index + 1] << 8));
 }
 
-// Pushes [from, to) ms in 20 ms buffers.
+/* Pushes [from, to) ms in 20 ms buffers. */
 void feed(UtteranceCollector &c, uint64_t from, uint64_t to, size_t span = 20) {
   for (uint64_t t = from; t < to; t += span) {
     const auto data = frames_from(t, span);
@@ -37,13 +41,13 @@ void feed(UtteranceCollector &c, uint64_t from, uint64_t to, size_t span = 20) {
   }
 }
 
-} // namespace
+} /* namespace */
 
 TEST(Collector, UtteranceStartsAtTheOnsetFromThePreroll) {
   UtteranceCollector c;
   c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
   feed(c, 0, 1000);
-  c.begin(800 * kMs); // the detector decided at 1000 ms about an onset at 800 ms
+  c.begin(800 * kMs); /* the detector decided at 1000 ms about an onset at 800 ms */
   EXPECT_TRUE(c.collecting());
   feed(c, 1000, 1600);
   const Utterance u = c.finish(0, 1500 * kMs);
@@ -61,7 +65,7 @@ TEST(Collector, OnsetBeforeThePrerollStartsAtTheOldestKeptFrame) {
   feed(c, 0, 2000);
   c.begin(100 * kMs);
   const Utterance u = c.finish(0, 2000 * kMs);
-  // at least the pre-roll plus the last buffer is kept, never more than twice
+  /* at least the pre-roll plus the last buffer is kept, never more than twice */
   EXPECT_GE(u.data.size() / 2, 320u);
   EXPECT_LE(u.data.size() / 2, 2u * 320 + 2);
   EXPECT_EQ(frame_at(u, 0), u.start_ns / kMs);
@@ -69,7 +73,7 @@ TEST(Collector, OnsetBeforeThePrerollStartsAtTheOldestKeptFrame) {
 }
 
 TEST(Collector, OneBigBufferKeepsItsWholeLength) {
-  // A 3 s buffer: the decision comes after it, about an onset inside it.
+  /* A 3 s buffer: the decision comes after it, about an onset inside it. */
   UtteranceCollector c;
   c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
   const auto data = frames_from(0, 3000);
@@ -106,7 +110,7 @@ TEST(Collector, AGapRestartsTheHistory) {
   UtteranceCollector c;
   c.configure(kRate, 2, 1000 * kMs, 10000 * kMs);
   feed(c, 0, 500);
-  feed(c, 5000, 5200); // a jump: older audio is not the onset's
+  feed(c, 5000, 5200); /* a jump: older audio is not the onset's */
   c.begin(0);
   const Utterance u = c.finish(0, 5200 * kMs);
   EXPECT_EQ(u.start_ns, 5000 * kMs);
@@ -116,7 +120,7 @@ TEST(Collector, AGapRestartsTheHistory) {
 TEST(Collector, ResetDropsEverythingAndMemoryStaysBounded) {
   UtteranceCollector c;
   c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
-  feed(c, 0, 100000); // 100 s without speech
+  feed(c, 0, 100000); /* 100 s without speech */
   EXPECT_LE(c.bytes_held(), (2u * 320 + 2) * 2);
   c.begin(99900 * kMs);
   feed(c, 100000, 101000);

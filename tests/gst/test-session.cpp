@@ -1,5 +1,9 @@
-/* Unit tests of the session library (gst/voicekit/session.h): ids, context,
- * meta, sticky event, query and the thread-local current context. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the session library (gst/voicekit/session.h): ids, context,
+ * meta, sticky event, query and the thread-local current context.
+ */
 #include <gst/voicekit/session-scope.hpp>
 #include <gst/voicekit/session.h>
 
@@ -38,7 +42,7 @@ bool id_is_valid(const std::string &id, std::string *why = nullptr) {
   return valid;
 }
 
-} // namespace
+} /* namespace */
 
 TEST(SessionId, AcceptsOrdinaryIds) {
   EXPECT_TRUE(id_is_valid("abc"));
@@ -61,7 +65,7 @@ TEST(SessionId, RefusesBadIdsWithAReason) {
   EXPECT_FALSE(id_is_valid("\x01"));
   EXPECT_FALSE(id_is_valid("tab\there"));
   EXPECT_FALSE(id_is_valid("del\x7f"));
-  EXPECT_FALSE(id_is_valid("c1\xc2\x85")); // U+0085, a C1 control
+  EXPECT_FALSE(id_is_valid("c1\xc2\x85")); /* U+0085, a C1 control */
 }
 
 TEST(SessionId, GeneratedIdsAreUrlSafeLongAndDistinct) {

@@ -1,4 +1,7 @@
-/* Unit tests of the native Silero VAD engine (gst/vad/silero.hpp), its model
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the native Silero VAD engine (gst/vad/silero.hpp), its model
  * reader (gst/vad/onnx.hpp) and resampler (gst/vad/resampler.hpp), and the
  * parity test against ONNX Runtime (SileroParity.*, run by the meson test
  * 'silero-parity').
@@ -286,7 +289,7 @@ std::string load_error(const std::vector<std::uint8_t> &bytes) {
   return error.empty() ? "(failed without a reason)" : error;
 }
 
-} // namespace
+} /* namespace */
 
 /* ---- the model ------------------------------------------------------------------------ */
 
@@ -544,7 +547,7 @@ Bytes constant(const std::string &name, const std::vector<std::uint64_t> &dims) 
          field(5, field(1, text("value")) + field(5, tensor));
 }
 
-} // namespace
+} /* namespace */
 
 /* A valid ONNX file that is not Silero. */
 TEST(SileroLoader, RefusesAnotherModel) {
@@ -813,7 +816,7 @@ double middle_rms(const std::vector<float> &x) {
   return std::sqrt(sum / static_cast<double>(b - a));
 }
 
-} // namespace
+} /* namespace */
 
 TEST(Resampler, PassesSpeechAndStopsAliases) {
   const double amplitude_rms = 0.5 / std::sqrt(2.0);
@@ -894,7 +897,7 @@ Detection detect(FrameAnalyzer &analyzer, const std::vector<std::int16_t> &sampl
   return out;
 }
 
-} // namespace
+} /* namespace */
 
 TEST(SileroEngine, FindsTwoTurnsAtEveryRateAndFrameLength) {
   auto loaded = model(kVariants[0]);
@@ -1137,7 +1140,7 @@ void expect_parity(const char *variant) {
     }
 }
 
-} // namespace
+} /* namespace */
 
 TEST(SileroParity, V5MatchesOnnxRuntime) {
   expect_parity(kVariants[0]);

@@ -1,4 +1,8 @@
-/* Unit tests of the turn state machine (gst/vad/turn.hpp). */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the turn state machine (gst/vad/turn.hpp).
+ */
 #include <gst/vad/turn.hpp>
 
 #include <gtest/gtest.h>
@@ -50,7 +54,7 @@ TurnConfig config_without_pad() {
   return config;
 }
 
-} // namespace
+} /* namespace */
 
 TEST(Turn, SilenceMakesNoEvents) {
   Feeder feeder(base_config());

@@ -1,5 +1,9 @@
-/* Unit tests of the voice-activity core (gst/vad/vad.hpp): formats, framing,
- * bad samples, and the built-in engine on real speech. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the voice-activity core (gst/vad/vad.hpp): formats, framing,
+ * bad samples, and the built-in engine on real speech.
+ */
 #include <gst/vad/turn.hpp>
 #include <gst/vad/vad.hpp>
 
@@ -66,7 +70,7 @@ void expect_two_clean_turns(const std::vector<TurnEvent> &events, int rate_for_m
   EXPECT_FALSE(events[3].forced);
 }
 
-} // namespace
+} /* namespace */
 
 TEST(FrameAnalyzer, RefusesFormatsItCannotAnalyse) {
   FrameAnalyzer analyzer(make_builtin_engine());

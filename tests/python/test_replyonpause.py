@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """replyonpause handler=signals from Python (PyGObject, Debian's python3-gi), the
 way examples/python/echo_agent.py uses it: a FastRTC-style handler that reads the
 webrtc-id from the current context, keeps per-session data in a dict keyed by it

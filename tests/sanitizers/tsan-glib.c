@@ -1,4 +1,7 @@
-/* ThreadSanitizer annotations for Debian's (uninstrumented) GLib, preloaded
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * ThreadSanitizer annotations for Debian's (uninstrumented) GLib, preloaded
  * (LD_PRELOAD) into the tests of the TSan build (build-tsan/, scripts/tsan).
  *
  * GLib's GMutex and GCond are futexes, GOnce and GThreadPool's queue are built
@@ -29,7 +32,8 @@
  * Not instrumented itself (built by tests/sanitizers/meson.build without
  * -fsanitize): the TSan entry points are weak, so a child process without the
  * TSan runtime (a program replyonpause's command handler runs) inherits the
- * preload harmlessly. */
+ * preload harmlessly.
+ */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stddef.h>

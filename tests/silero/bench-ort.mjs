@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 The gst-voicekit authors
 // ONNX Runtime's time per Silero window, for bench-silero (same windows, one
 // thread: intraOpNumThreads = interOpNumThreads = 1).
 //

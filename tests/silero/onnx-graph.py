@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """Prints an ONNX model's graph: every node (op, inputs, outputs, attributes),
 subgraphs indented, the values of small constants (ints, and floats up to 16)
 and the shapes of the others. No onnx package needed: a plain protobuf walk.

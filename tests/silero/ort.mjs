@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 The gst-voicekit authors
 // Shared by reference.mjs and bench-ort.mjs: loads onnxruntime-node from the
 // directory named by VOICEKIT_ORT_DIR (a node_modules directory, or the
 // directory holding one) and reads the windows file.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Copyright (C) 2026 The gst-voicekit authors
 // Reference Silero VAD probabilities from ONNX Runtime, for the parity test.
 //
 //   node reference.mjs MODEL RATE WINDOWS.f32 OUT.f32

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """Shared helpers for the voicekit-server WebRTC tests (run with /usr/bin/python3).
 
 - Server: starts `voicekit-server --port 0 --events-json ...` in its own process

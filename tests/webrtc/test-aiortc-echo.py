@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """One aiortc peer against voicekit-server's echo handler.
 
 Sends speech (pocketsphinx's goforward.raw at three speeds, so that each

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """20 aiortc peers at once against voicekit-server's echo handler.
 
 Each peer sends a different utterance (espeak-ng, its own text, voice, pitch and

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """End-to-end browser test of voicekit-server.
 
 Run inside a network namespace with only loopback up:

@@ -1,8 +1,12 @@
-/* In process: a client webrtcbin and a server session (voicekit::server::Call)
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * In process: a client webrtcbin and a server session (voicekit::server::Call)
  * negotiate over loopback; real speech goes through Opus, webrtcbin, sessiontag,
  * pausedetect and replyonpause (echo) and back. Asserts the session's events
  * name its webrtc_id and that the echo arrives at the client as audio.
- * Runs inside tests/webrtc/netns-run (loopback only; ICE on 127.0.0.1). */
+ * Runs inside tests/webrtc/netns-run (loopback only; ICE on 127.0.0.1).
+ */
 #include "call.hpp"
 #include "signalling.hpp"
 
@@ -301,7 +305,7 @@ int count_events(const Outcome &outcome, const std::string &id, const char *name
   return n;
 }
 
-} // namespace
+} /* namespace */
 
 TEST(Call, EchoThroughTwoWebrtcbins) {
   CallConfig config;
@@ -389,16 +393,19 @@ int main(int argc, char **argv) {
   static std::vector<std::string> leaked;
   static bool warned = false;
   gst_debug_set_threshold_for_name("GST_TRACER", GST_LEVEL_TRACE);
-  (gst_debug_add_log_function)( // the function, not the macro (C casts)
-      [](GstDebugCategory *category, GstDebugLevel, const gchar *, const gchar *, gint, GObject *,
-         GstDebugMessage *message, gpointer) {
-        const gchar *text = gst_debug_message_get(message);
-        if (g_strcmp0(gst_debug_category_get_name(category), "GST_TRACER") == 0 && text &&
-            g_str_has_prefix(text, "object-alive,") &&
-            !g_str_has_prefix(text, "object-alive, type-name=(string)GstDtlsAgent,"))
-          leaked.emplace_back(text);
-      },
-      nullptr, nullptr);
+  (gst_debug_add_log_function)(/* the function, not the macro (C casts) */
+                               [](GstDebugCategory *category, GstDebugLevel, const gchar *,
+                                  const gchar *, gint, GObject *, GstDebugMessage *message,
+                                  gpointer) {
+                                 const gchar *text = gst_debug_message_get(message);
+                                 if (g_strcmp0(gst_debug_category_get_name(category),
+                                               "GST_TRACER") == 0 &&
+                                     text && g_str_has_prefix(text, "object-alive,") &&
+                                     !g_str_has_prefix(
+                                         text, "object-alive, type-name=(string)GstDtlsAgent,"))
+                                   leaked.emplace_back(text);
+                               },
+                               nullptr, nullptr);
   g_log_set_default_handler(
       [](const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer) {
         if ((level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) &&

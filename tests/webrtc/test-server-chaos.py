@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """voicekit-server under chaos: handlers that crash, hang or answer garbage,
 peers that vanish, and 100 connects and disconnects, all while one good session
 keeps talking, in ONE server.

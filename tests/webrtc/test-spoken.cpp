@@ -1,9 +1,13 @@
-/* Unit tests of the server's "spoken" handler (tools/voicekit-server/spoken.hpp):
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the server's "spoken" handler (tools/voicekit-server/spoken.hpp):
  * pocketsphinx transcription of Debian's test recording, espeak-ng speech, the
  * round trip between them, silence, cancellation, bad samples, missing
  * programs and models, concurrent calls, and no leaked descriptors or child
  * processes. Needs gstreamer1.0-pocketsphinx, pocketsphinx-en-us,
- * pocketsphinx-testdata and espeak-ng. Prints its timings ("[ timing ]"). */
+ * pocketsphinx-testdata and espeak-ng. Prints its timings ("[ timing ]").
+ */
 #include <tools/voicekit-server/spoken.hpp>
 
 #include <gst/audio/audio.h>
@@ -156,14 +160,14 @@ private:
   std::thread thread_;
 };
 
-} // namespace
+} /* namespace */
 
 TEST(Spoken, TranscribesGoForward) {
   GstSample *sample = goforward_sample();
   ASSERT_NE(sample, nullptr) << kGoForward << " missing (Debian package pocketsphinx-testdata)";
   std::string text, error;
 
-  // A decoder of its own per call (loads the model each time).
+  /* A decoder of its own per call (loads the model each time). */
   for (int call = 1; call <= 2; call++) {
     const auto start = Clock::now();
     EXPECT_TRUE(transcribe(sample, text, error, nullptr)) << error;
@@ -172,7 +176,7 @@ TEST(Spoken, TranscribesGoForward) {
     EXPECT_NE(text.find("forward"), std::string::npos) << text;
   }
 
-  // A Transcriber: the load once, then only decoding.
+  /* A Transcriber: the load once, then only decoding. */
   Transcriber transcriber;
   auto start = Clock::now();
   ASSERT_TRUE(transcriber.preload(error)) << error;
@@ -208,7 +212,7 @@ TEST(Spoken, TranscribesOtherFormats) {
   std::string text, error;
   EXPECT_TRUE(transcriber.transcribe(sample, text, error)) << error;
   EXPECT_NE(text.find("forward"), std::string::npos) << text;
-  // Back to 16 kHz mono on the same (reused) decoder: new caps each call.
+  /* Back to 16 kHz mono on the same (reused) decoder: new caps each call. */
   GstSample *plain = goforward_sample();
   EXPECT_TRUE(transcriber.transcribe(plain, text, error)) << error;
   EXPECT_NE(text.find("forward"), std::string::npos) << text;
@@ -266,7 +270,7 @@ TEST(Spoken, SilenceIsEmptyTranscript) {
   EXPECT_EQ(text, "");
   EXPECT_EQ(error, "");
   gst_sample_unref(silence);
-  // No audio at all (an empty buffer) is silence too.
+  /* No audio at all (an empty buffer) is silence too. */
   GstSample *empty = s16_sample({});
   text = "stale";
   EXPECT_TRUE(transcriber.transcribe(empty, text, error)) << error;
@@ -276,7 +280,7 @@ TEST(Spoken, SilenceIsEmptyTranscript) {
 }
 
 TEST(Spoken, CancelTranscribe) {
-  // One minute of speech: decoding takes seconds, so a cancel lands mid-way.
+  /* One minute of speech: decoding takes seconds, so a cancel lands mid-way. */
   const std::vector<int16_t> one = read_raw(kGoForward);
   ASSERT_FALSE(one.empty());
   std::vector<int16_t> long_input;
@@ -299,14 +303,14 @@ TEST(Spoken, CancelTranscribe) {
   EXPECT_EQ(error, "cancelled");
   EXPECT_EQ(text, "");
   EXPECT_LT(late, 0.5); /* measured 0.03-0.18 s (ASan), margin for a loaded machine */
-  // The cancelled decoder is discarded, not reused.
+  /* The cancelled decoder is discarded, not reused. */
   EXPECT_EQ(transcriber.idle(), 0u);
 
-  // Already cancelled: returns at once.
+  /* Already cancelled: returns at once. */
   EXPECT_FALSE(transcriber.transcribe(sample, text, error, &cancel));
   EXPECT_EQ(error, "cancelled");
 
-  // The Transcriber still works.
+  /* The Transcriber still works. */
   GstSample *plain = goforward_sample();
   EXPECT_TRUE(transcriber.transcribe(plain, text, error)) << error;
   EXPECT_NE(text.find("forward"), std::string::npos) << text;
@@ -315,7 +319,7 @@ TEST(Spoken, CancelTranscribe) {
 }
 
 TEST(Spoken, CancelSpeak) {
-  // A long text: espeak-ng needs well over a second for it.
+  /* A long text: espeak-ng needs well over a second for it. */
   std::string text;
   for (int i = 0; i < 300; i++)
     text += "This sentence is long enough to keep the synthesizer busy for a while. ";
@@ -400,14 +404,14 @@ TEST(Spoken, MissingModel) {
   EXPECT_NE(error.find("not found"), std::string::npos) << error;
   gst_sample_unref(sample);
 
-  // A directory that holds no model.
+  /* A directory that holds no model. */
   options.hmm = "/tmp";
   Transcriber empty_dir(options);
   EXPECT_FALSE(empty_dir.preload(error));
   EXPECT_EQ(error, "pocketsphinx acoustic model directory not found: /tmp/mdef (Debian package "
                    "pocketsphinx-en-us)");
 
-  // Files that are there but are no model: pocketsphinx's own failure.
+  /* Files that are there but are no model: pocketsphinx's own failure. */
   options.hmm.clear();
   options.lm = "/etc/hostname";
   Transcriber broken(options);
@@ -430,7 +434,7 @@ TEST(Spoken, MissingEspeak) {
 }
 
 TEST(Spoken, EspeakFails) {
-  // An espeak-ng that exits non-zero with a message: a fake first on PATH.
+  /* An espeak-ng that exits non-zero with a message: a fake first on PATH. */
   char dir_template[] = "/tmp/test-spoken-XXXXXX";
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   const std::string dir = dir_template;
@@ -445,7 +449,7 @@ TEST(Spoken, EspeakFails) {
   ::setenv("PATH", (dir + ":" + saved).c_str(), 1);
   std::string error;
   GstSample *sample = speak("hello", error);
-  // Not WAV at all.
+  /* Not WAV at all. */
   {
     std::ofstream out(fake);
     out << "#!/bin/sh\necho 'this is not a wav file'\n";
@@ -491,7 +495,7 @@ TEST(Spoken, NoLeakedDescriptorsOrChildren) {
   std::string text, error;
   Cancel cancel;
   {
-    // Warm-up: GStreamer's registry, plugins and thread pools open what they keep.
+    /* Warm-up: GStreamer's registry, plugins and thread pools open what they keep. */
     Transcriber transcriber;
     ASSERT_TRUE(transcriber.transcribe(sample, text, error)) << error;
     GstSample *spoken = speak("warm up", error, &cancel);
@@ -511,7 +515,7 @@ TEST(Spoken, NoLeakedDescriptorsOrChildren) {
   EXPECT_EQ(count_entries("/proc/self/fd"), before);
   const int threads_after = count_entries("/proc/self/task");
   std::printf("[ report ] threads before %d, after %d\n", threads_before, threads_after);
-  // GLib keeps a few idle pool threads for reuse; no thread per call.
+  /* GLib keeps a few idle pool threads for reuse; no thread per call. */
   EXPECT_LE(threads_after, threads_before + 2);
   EXPECT_TRUE(no_children());
   gst_sample_unref(sample);
