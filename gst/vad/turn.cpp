@@ -18,20 +18,6 @@ inline std::uint64_t since(std::uint64_t now, std::uint64_t then) {
 }
 } /* namespace */
 
-const char *turn_state_name(TurnState state) {
-  switch (state) {
-  case TurnState::kQuiet:
-    return "quiet";
-  case TurnState::kStarting:
-    return "starting";
-  case TurnState::kSpeaking:
-    return "speaking";
-  case TurnState::kStopping:
-    return "stopping";
-  }
-  return "?";
-}
-
 TurnEvent TurnDetector::pause(std::uint64_t decision_ns, std::uint64_t speech_end_ns, bool forced) {
   TurnEvent event{};
   event.kind = TurnEvent::Kind::kPause;

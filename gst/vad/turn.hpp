@@ -28,7 +28,6 @@ struct TurnConfig {
 };
 
 enum class TurnState { kQuiet, kStarting, kSpeaking, kStopping };
-const char *turn_state_name(TurnState state);
 
 struct TurnEvent {
   enum class Kind { kSpeechStart, kPause };

@@ -6,8 +6,8 @@
  * Input: interleaved S16 or F32 samples, 8 to 48 kHz, one or two channels (two
  * are averaged for analysis). FrameAnalyzer cuts any stream of buffers into
  * frames of 10 to 32 ms and asks an Engine for a speech probability per frame.
- * Engines plug in behind the Engine interface (the built-in one needs no model
- * file; a neural one can follow).
+ * Engines plug in behind the Engine interface: the built-in one (no model
+ * file) and native Silero (silero.hpp).
  */
 #ifndef GST_VAD_VAD_HPP
 #define GST_VAD_VAD_HPP

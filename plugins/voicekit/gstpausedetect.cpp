@@ -87,13 +87,10 @@ GST_DEBUG_CATEGORY_STATIC(pause_detect_debug);
 
 namespace vad = voicekit::vad;
 namespace element = voicekit::element;
+using element::running_time_of;
 using element::stream_time_of;
 using voicekit::pausedetect::Settings;
 using PauseDetectState = voicekit::pausedetect::State;
-
-#define PAUSE_DETECT_CAPS                                                                          \
-  "audio/x-raw, format = (string) { S16LE, F32LE }, layout = (string) interleaved, "               \
-  "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 2 ]"
 
 G_DEFINE_TYPE(GstVoiceKitPauseDetect, gst_voicekit_pause_detect, GST_TYPE_ELEMENT)
 
@@ -117,9 +114,9 @@ GST_ELEMENT_REGISTER_DEFINE(pausedetect, "pausedetect", GST_RANK_NONE,
                             GST_TYPE_VOICEKIT_PAUSE_DETECT)
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(PAUSE_DETECT_CAPS));
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(PAUSE_DETECT_CAPS));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(VOICEKIT_VOICE_AUDIO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(VOICEKIT_VOICE_AUDIO_CAPS));
 
 /* ---- time ------------------------------------------------------------------- */
 
@@ -143,15 +140,6 @@ static void anchor_at(PauseDetectState &state, GstClockTime time) {
 static GstClockTime current_time(const PauseDetectState &state) {
   return state.anchored ? sample_time(state, state.analyzer->samples_fed())
                         : (state.segment.start != GST_CLOCK_TIME_NONE ? state.segment.start : 0);
-}
-
-/* The turn rule runs on running time: it only moves forward, across segments
- * (a new segment may restart timestamps at 0). Audio before the segment start
- * counts as running time 0. */
-static GstClockTime running_time_of(const GstSegment &segment, GstClockTime pts) {
-  guint64 running = 0;
-  return gst_segment_to_running_time_full(&segment, GST_FORMAT_TIME, pts, &running) > 0 ? running
-                                                                                        : 0;
 }
 
 /* ---- settings --------------------------------------------------------------- */
@@ -281,7 +269,7 @@ static GstFlowReturn gst_voicekit_pause_detect_chain(GstPad *, GstObject *parent
   PauseDetectState &state = *self->state;
   if (!state.has_caps) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No audio format was negotiated"),
-                      ("pausedetect needs " PAUSE_DETECT_CAPS));
+                      ("pausedetect needs " VOICEKIT_VOICE_AUDIO_CAPS));
     gst_buffer_unref(buffer);
     return GST_FLOW_NOT_NEGOTIATED;
   }
@@ -358,7 +346,7 @@ static gboolean pause_detect_set_caps(GstVoiceKitPauseDetect *self, GstCaps *cap
     why = "not raw audio";
   }
   GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Cannot analyse this audio format"),
-                    ("caps %" GST_PTR_FORMAT ": %s; pausedetect needs " PAUSE_DETECT_CAPS,
+                    ("caps %" GST_PTR_FORMAT ": %s; pausedetect needs " VOICEKIT_VOICE_AUDIO_CAPS,
                      static_cast<void *>(caps), why.c_str()));
   return FALSE;
 }
@@ -574,6 +562,6 @@ static void gst_voicekit_pause_detect_class_init(GstVoiceKitPauseDetectClass *kl
       element_class, "Pause detector", "Filter/Analyzer/Audio",
       "Detects voice activity and the end of a speaker's turn frame by frame; posts messages "
       "and sends turn events downstream",
-      "voicekit developers");
+      VOICEKIT_AUTHOR);
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_voicekit_pause_detect_change_state);
 }

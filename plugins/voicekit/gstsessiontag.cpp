@@ -571,6 +571,6 @@ static void gst_voicekit_session_tag_class_init(GstVoiceKitSessionTagClass *klas
       element_class, "Session tag", "Generic",
       "Tags every buffer with its WebRTC session (webrtc-id and context) as a meta and a "
       "sticky event",
-      "voicekit developers");
+      VOICEKIT_AUTHOR);
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_voicekit_session_tag_change_state);
 }
