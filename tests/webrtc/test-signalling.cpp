@@ -1,11 +1,18 @@
-/* The signalling protocol's parser and writer (tools/voicekit-server/
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * The signalling protocol's parser and writer (tools/voicekit-server/
  * signalling.hpp), without a server: every message kind, every error code the
- * parser gives, ids, SDP offers. */
+ * parser gives, ids, SDP offers (and what of them webrtcbin cannot take).
+ */
 #include "signalling.hpp"
+
+#include "../fuzz/webrtc-offers.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 using namespace voicekit::server;
 
@@ -35,7 +42,62 @@ const char *const kOffer = "v=0\r\n"
                            "a=rtpmap:0 PCMU/8000\r\n"
                            "a=rtpmap:111 opus/48000/2\r\n";
 
-} // namespace
+/* A real offer (tests/fuzz/webrtc-offers.hpp) with CRLF line ends, as sent
+ * (lines that have them already keep them). */
+std::string crlf(std::string_view offer) {
+  std::string out;
+  for (char c : offer) {
+    if (c == '\n' && (out.empty() || out.back() != '\r'))
+      out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+/* `offer` with `line` inserted after the first line that starts with `after`
+ * (its n-th such line with `nth`). */
+std::string with_line(std::string_view offer, std::string_view after, const std::string &line,
+                      int nth = 1) {
+  std::string text = crlf(offer);
+  std::size_t at = 0;
+  for (int seen = 0; seen < nth; seen++) {
+    at = text.find("\r\n" + std::string(after), at);
+    if (at == std::string::npos)
+      return "(no line " + std::string(after) + ")";
+    at += 2;
+  }
+  at = text.find("\r\n", at) + 2;
+  return text.insert(at, line + "\r\n");
+}
+
+/* `offer` with the first line that starts with `prefix` (n-th with `nth`)
+ * replaced by `line` (removed when empty). */
+std::string replace_line(std::string_view offer, std::string_view prefix, const std::string &line,
+                         int nth = 1) {
+  std::string text = crlf(offer);
+  std::size_t at = 0;
+  for (int seen = 0; seen < nth; seen++) {
+    at = text.find("\r\n" + std::string(prefix), at);
+    if (at == std::string::npos)
+      return "(no line " + std::string(prefix) + ")";
+    at += 2;
+  }
+  const std::size_t end = text.find("\r\n", at) + 2;
+  return text.replace(at, end - at, line.empty() ? "" : line + "\r\n");
+}
+
+/* The reason find_opus_offer() gives, "" when it accepts the offer. */
+std::string refusal(const std::string &sdp) {
+  OfferAudio audio;
+  SignallingError error;
+  if (find_opus_offer(sdp, audio, error))
+    return "";
+  EXPECT_EQ(error.code, "bad-sdp");
+  EXPECT_FALSE(error.message.empty());
+  return error.message;
+}
+
+} /* namespace */
 
 TEST(Signalling, ParsesEveryKind) {
   ClientMessage hello = parse_ok(R"({"type":"hello","webrtc_id":"abc123"})");
@@ -142,6 +204,108 @@ TEST(Signalling, FindsTheOpusAudio) {
     EXPECT_EQ(refused.code, "bad-sdp");
     EXPECT_NE(refused.message.find(reason), std::string::npos) << refused.message;
   }
+}
+
+/* The real offers of the clients the server is tested with pass. */
+TEST(Signalling, AcceptsRealOffers) {
+  for (const char *offer : voicekit::fuzz::kRealOffers) {
+    OfferAudio audio;
+    SignallingError error;
+    EXPECT_TRUE(find_opus_offer(crlf(offer), audio, error)) << error.message << "\n" << offer;
+    EXPECT_EQ(audio.mline_index, 0u);
+  }
+}
+
+/* Each rule that keeps an offer from webrtcbin (GStreamer 1.22), in an
+ * otherwise real offer: what tests/fuzz/fuzz-webrtc-sdp.cpp found. */
+TEST(Signalling, RefusesSsrcZero) {
+  using voicekit::fuzz::kAiortcOffer;
+  using voicekit::fuzz::kChromiumAudioOffer;
+  /* webrtcbin: "transport_stream_add_ssrc_map_item: assertion 'ssrc != 0'
+   * failed" (issue 13, finding 8). */
+  EXPECT_NE(refusal(with_line(kAiortcOffer, "a=rtcp-mux", "a=ssrc:0 cname:x")).find("SSRC 0"),
+            std::string::npos);
+  EXPECT_NE(refusal(replace_line(kChromiumAudioOffer, "a=ssrc:", "a=ssrc:0 cname:Ew1PKB19")), "");
+  /* What sscanf("%u") would wrap to another SSRC (or 0), or not read. */
+  for (const char *odd : {"a=ssrc:4294967296 cname:x", "a=ssrc:-1 cname:x", "a=ssrc:+5 cname:x",
+                          "a=ssrc: 7 cname:x", "a=ssrc:7", "a=ssrc:7 ", "a=ssrc:abc cname:x",
+                          "a=ssrc:00000000000 cname:x", "a= ssrc:0 cname:x"})
+    EXPECT_NE(refusal(with_line(kAiortcOffer, "a=rtcp-mux", odd)), "") << odd;
+  for (const char *fine : {"a=ssrc:4294967295 cname:x", "a=ssrc:1 msid:a b", "a=ssrc:007 x",
+                           "a=ssrcx:0 cname:x", "a=x-ssrc:0 cname:x"})
+    EXPECT_EQ(refusal(with_line(kAiortcOffer, "a=rtcp-mux", fine)), "") << fine;
+}
+
+TEST(Signalling, RefusesCarriageReturnInsideALine) {
+  /* GStreamer's parser ends the line at the CR: the a=ssrc after it would
+   * never be checked. */
+  EXPECT_NE(refusal(with_line(voicekit::fuzz::kAiortcOffer, "a=rtcp-mux",
+                              "a=ssrc:5 cname:x\ra=ssrc:0 cname:y"))
+                .find("carriage return"),
+            std::string::npos);
+}
+
+TEST(Signalling, RefusesHostNameCandidates) {
+  using voicekit::fuzz::kAiortcOffer;
+  /* Chromium's mDNS candidates: webrtcbin's ICE agent resolves the name in a
+   * task that outlives the session (agent, thread, sockets leak; a late end
+   * of gathering then crashes). */
+  const std::string mdns = "a=candidate:1 1 udp 2113937151 "
+                           "75a55491-08b7-4374-ba5f-64024d798060.local 55612 typ host";
+  EXPECT_NE(refusal(with_line(kAiortcOffer, "a=rtcp-mux", mdns)).find(".local"), std::string::npos);
+  EXPECT_NE(refusal(with_line(kAiortcOffer, "a=rtcp-mux",
+                              "a=candidate:1 1 udp 1 host.example 9 typ host")),
+            "");
+  for (const char *fine :
+       {"a=candidate:1 1 udp 2113937151 192.0.2.2 57075 typ host",
+        "a=candidate:2 1 udp 2113942271 fd00::2 44716 typ host", "a=candidate:3 1 udp 1 127.0.0.1",
+        "a=candidate:4 1 udp", "a=end-of-candidates"})
+    EXPECT_EQ(refusal(with_line(kAiortcOffer, "a=rtcp-mux", fine)), "") << fine;
+
+  /* Trickled candidates, with or without "a=". */
+  SignallingError error;
+  EXPECT_FALSE(check_ice_candidate("candidate:1 1 udp 2113937151 abc.local 5000 typ host", error));
+  EXPECT_EQ(error.code, "bad-sdp");
+  EXPECT_FALSE(
+      check_ice_candidate("a=candidate:1 1 udp 2113937151 abc.local 5000 typ host", error));
+  EXPECT_TRUE(check_ice_candidate("candidate:1 1 udp 2113937151 127.0.0.1 5000 typ host", error));
+  EXPECT_TRUE(check_ice_candidate("candidate:1 1 UDP 1 ::1 5000 typ host", error));
+  EXPECT_TRUE(check_ice_candidate("", error));
+}
+
+TEST(Signalling, RefusesMediaWebrtcbinCannotAnswer) {
+  using voicekit::fuzz::kChromiumAudioVideoDataOffer;
+  /* webrtcbin answers an m-line it rejects with the offer's own, client
+   * fingerprint included, then refuses that answer: no answer at all. */
+  const std::pair<std::string, std::string> bad[] = {
+      {replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", "", 2), "m-line 1"},
+      {with_line(kChromiumAudioVideoDataOffer, "a=sendrecv", "a=recvonly", 2), "m-line 1"},
+      {replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", "", 1), "m-line 0"},
+      {replace_line(kChromiumAudioVideoDataOffer, "m=video", "m=text 9 UDP/TLS/RTP/SAVPF 96"),
+       "text"},
+      {replace_line(kChromiumAudioVideoDataOffer, "m=application",
+                    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel 5000"),
+       "m-line 2"},
+      {replace_line(kChromiumAudioVideoDataOffer, "a=sctp-port", ""), "sctp-port"},
+      {replace_line(kChromiumAudioVideoDataOffer, "m=application",
+                    "m=application 9 DTLS/SCTP 5000"),
+       "sctpmap"},
+  };
+  for (const auto &[sdp, reason] : bad)
+    EXPECT_NE(refusal(sdp).find(reason), std::string::npos) << reason << ": " << refusal(sdp);
+  /* The older data channel form, and any direction, are taken. */
+  EXPECT_EQ(refusal(with_line(replace_line(kChromiumAudioVideoDataOffer, "m=application",
+                                           "m=application 9 DTLS/SCTP 5000"),
+                              "a=mid:2", "a=sctpmap:5000 webrtc-datachannel 1024")),
+            "");
+  for (const char *direction : {"a=sendonly", "a=recvonly", "a=inactive"})
+    EXPECT_EQ(refusal(replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", direction, 2)), "")
+        << direction;
+  /* Without a fingerprint of its own the m-line's rejection does no harm:
+   * the short offers above (FindsTheOpusAudio) stay accepted. */
+  EXPECT_EQ(refusal(replace_line(replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", "", 2),
+                                 "a=fingerprint", "", 2)),
+            "");
 }
 
 TEST(Signalling, WritesJson) {

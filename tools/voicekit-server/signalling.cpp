@@ -273,37 +273,140 @@ bool decimal_u32(std::string_view text, std::uint64_t &value) {
   return value <= G_MAXUINT32;
 }
 
+/* Words separated by ASCII white space, as GStreamer reads an m= line. */
+std::vector<std::string_view> words(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    while (at < text.size() && g_ascii_isspace(text[at]))
+      at++;
+    std::size_t end = at;
+    while (end < text.size() && !g_ascii_isspace(text[end]))
+      end++;
+    if (end > at)
+      out.push_back(text.substr(at, end - at));
+    at = end;
+  }
+  return out;
+}
+
+/* "a=ssrc:<ssrc> <attribute>[:<value>]" (RFC 5576). webrtcbin reads the SSRC
+ * with sscanf("%u") and asserts when it is 0
+ * (transport_stream_add_ssrc_map_item: assertion 'ssrc != 0' failed); "-1",
+ * "4294967296" or " 7" would wrap to another SSRC, or 0, or be read from
+ * uninitialised memory. */
+bool check_ssrc(std::string_view line, std::string_view value, SignallingError &error) {
+  const std::size_t space = value.find(' ');
+  std::uint64_t ssrc = 0;
+  if (space == std::string_view::npos || space + 1 >= value.size() ||
+      !decimal_u32(value.substr(0, space), ssrc))
+    return fail(error, "bad-sdp",
+                "the offer has an a=ssrc line that is not \"a=ssrc:<1 to 4294967295> "
+                "<attribute>\": \"" +
+                    std::string(line.substr(0, 60)) + "\"");
+  if (ssrc == 0)
+    return fail(error, "bad-sdp", "the offer has an a=ssrc line with the SSRC 0");
+  return true;
+}
+
+/* One m-line and its attributes, as webrtcbin's answer needs them. */
+struct MediaSection {
+  std::vector<std::string_view> m; /* media, port, proto, formats... */
+  unsigned directions = 0;         /* a=sendrecv, sendonly, recvonly, inactive */
+  bool fingerprint = false;        /* an a=fingerprint of its own */
+  std::string_view sctp_port;      /* a=sctp-port value */
+  std::vector<std::string_view> sctpmaps;
+};
+
+/* Why webrtcbin would reject the m-line in its answer, or "". */
+std::string rejection(const MediaSection &section) {
+  const std::string_view media = section.m.empty() ? std::string_view() : section.m[0];
+  if (media == "audio" || media == "video")
+    return section.directions == 1
+               ? ""
+               : "has " + std::to_string(section.directions) +
+                     " direction attributes (a=sendrecv, sendonly, recvonly or inactive), not one";
+  if (media != "application")
+    return "is \"" + std::string(media.substr(0, 20)) +
+           "\", not audio, video or application (data channels)";
+  if (section.m.size() != 4)
+    return "(application) has more or less than one format";
+  const std::string_view format = section.m[3];
+  if (format == "webrtc-datachannel")
+    return !section.sctp_port.empty() && g_ascii_isdigit(section.sctp_port.front())
+               ? ""
+               : "(application) has no a=sctp-port";
+  std::uint64_t port = 0;
+  if (!decimal_u32(format, port))
+    return "(application) has neither webrtc-datachannel nor an SCTP port";
+  for (std::string_view map : section.sctpmaps) {
+    std::uint64_t mapped = 0;
+    if (decimal_u32(map.substr(0, map.find(' ')), mapped) && mapped == port)
+      return "";
+  }
+  return "(application) has no a=sctpmap for its port";
+}
+
+/* webrtcbin answers an m-line it rejects with a copy of the offer's (port 0)
+ * and then refuses that answer as its own local description when the copy
+ * carries the client's a=fingerprint ("Fingerprint in media 1 differs from
+ * previous fingerprint"): the session would end without an answer. It
+ * rejects audio and video without exactly one direction attribute (none,
+ * which RFC 3264 reads as sendrecv, included), media other than audio, video
+ * and application, and data channels it cannot read. */
+bool check_section(const MediaSection &section, unsigned index, SignallingError &error) {
+  if (!section.fingerprint)
+    return true; /* rejected or not, webrtcbin's answer stands */
+  const std::string why = rejection(section);
+  if (why.empty())
+    return true;
+  return fail(error, "bad-sdp",
+              "the offer's m-line " + std::to_string(index) + " " + why +
+                  ": webrtcbin cannot answer it");
+}
+
 /* The rules that keep webrtcbin (GStreamer 1.22) from asserting on, or
  * misreading, an offer that otherwise looks sound (docs/server.md, bad-sdp).
  * Each was found by tests/fuzz/fuzz-webrtc-sdp.cpp or the hostile-client test;
  * each has a unit test in tests/webrtc/test-signalling.cpp. */
 bool check_for_webrtcbin(const std::vector<std::string_view> &lines, SignallingError &error) {
+  std::vector<MediaSection> sections;
   for (std::string_view line : lines) {
     /* GStreamer ends a line at a CR as well as at an LF, and skips the rest
      * up to the LF: what follows a CR inside a line would reach webrtcbin
      * unchecked. */
     if (line.find('\r') != std::string_view::npos)
       return fail(error, "bad-sdp", "the offer has a carriage return inside a line");
+    if (starts_with(line, "m=")) {
+      sections.push_back(MediaSection{words(line.substr(2))});
+      continue;
+    }
     Attribute attribute;
     if (!read_attribute(line, attribute))
       continue;
-    if (attribute.key == "ssrc") {
-      /* a=ssrc:<ssrc> <attribute>[:<value>] (RFC 5576). webrtcbin reads the
-       * ssrc with sscanf("%u") and asserts when it is 0
-       * (transport_stream_add_ssrc_map_item: assertion 'ssrc != 0'); "-1",
-       * "4294967296" or " 7" would wrap or be left unread. */
-      const std::size_t space = attribute.value.find(' ');
-      std::uint64_t ssrc = 0;
-      if (space == std::string_view::npos || space + 1 >= attribute.value.size() ||
-          !decimal_u32(attribute.value.substr(0, space), ssrc))
-        return fail(error, "bad-sdp",
-                    "the offer has an a=ssrc line that is not \"a=ssrc:<1 to 4294967295> "
-                    "<attribute>\": \"" +
-                        std::string(line.substr(0, 60)) + "\"");
-      if (ssrc == 0)
-        return fail(error, "bad-sdp", "the offer has an a=ssrc line with the SSRC 0");
-    }
+    /* webrtcbin hands each a=candidate to libnice, which resolves a .local
+     * name (check_ice_candidate()). */
+    if (attribute.key == "candidate" &&
+        !check_ice_candidate(std::string("candidate:") + std::string(attribute.value), error))
+      return false;
+    if (attribute.key == "ssrc" && !check_ssrc(line, attribute.value, error))
+      return false;
+    if (sections.empty())
+      continue;
+    MediaSection &section = sections.back();
+    if (attribute.key == "sendrecv" || attribute.key == "sendonly" || attribute.key == "recvonly" ||
+        attribute.key == "inactive")
+      section.directions++;
+    else if (attribute.key == "fingerprint")
+      section.fingerprint = true;
+    else if (attribute.key == "sctp-port" && section.sctp_port.empty())
+      section.sctp_port = attribute.value;
+    else if (attribute.key == "sctpmap")
+      section.sctpmaps.push_back(attribute.value);
   }
+  for (std::size_t index = 0; index < sections.size(); index++)
+    if (!check_section(sections[index], static_cast<unsigned>(index), error))
+      return false;
   return true;
 }
 
@@ -321,6 +424,27 @@ bool small_number(std::string_view text, unsigned &value) {
 }
 
 } /* namespace */
+
+bool check_ice_candidate(std::string_view candidate, SignallingError &error) {
+  if (starts_with(candidate, "a="))
+    candidate.remove_prefix(2);
+  /* As GStreamer reads it (gst_webrtc_nice_add_candidate()): fields split at
+   * single spaces, the fifth is the connection address. */
+  std::size_t at = 0;
+  for (int field = 0; field < 4 && at != std::string_view::npos; field++) {
+    at = candidate.find(' ', at);
+    if (at != std::string_view::npos)
+      at++;
+  }
+  if (at == std::string_view::npos)
+    return true; /* too few fields: libnice drops it */
+  const std::string address(candidate.substr(at, candidate.find(' ', at) - at));
+  if (!g_hostname_is_ip_address(address.c_str()))
+    return fail(error, "bad-sdp",
+                "an ICE candidate names the host \"" + address.substr(0, 60) +
+                    "\" (an mDNS .local name?); candidates must be IP addresses");
+  return true;
+}
 
 bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error) {
   std::vector<std::string_view> lines;

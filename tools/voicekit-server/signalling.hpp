@@ -62,8 +62,20 @@ struct OfferAudio {
  * opus/48000, at most kMaxOfferMedia m-lines in all, no NUL, and nothing
  * webrtcbin (GStreamer 1.22) asserts on or misreads (docs/server.md lists
  * what is refused: an SSRC of 0 or malformed a=ssrc lines, a carriage return
- * inside a line, ...); fills `audio`, or `error` (bad-sdp) with the reason. */
+ * inside a line, an ICE candidate that is not an IP address (see
+ * check_ice_candidate()), ...); fills `audio`, or `error` (bad-sdp) with the reason. */
 bool find_opus_offer(std::string_view sdp, OfferAudio &audio, SignallingError &error);
+
+/* An ICE candidate ("candidate:..." or "a=candidate:...", from an offer or
+ * trickled) webrtcbin can take without harm: its connection address, when it
+ * has one, is an IPv4 or IPv6 address. A host name (Chromium's mDNS
+ * "<uuid>.local") makes GStreamer 1.22.0 resolve it in a task that outlives a
+ * session closed meanwhile: the session's ICE agent, its thread and sockets
+ * are never freed, and a late end of gathering then dereferences a freed
+ * transport (SIGSEGV; tests/fuzz/fuzz-webrtc-sdp.cpp). False with `error`
+ * (bad-sdp) otherwise. This server's ICE runs on 127.0.0.1 only, where no
+ * .local name resolves anyway. */
+bool check_ice_candidate(std::string_view candidate, SignallingError &error);
 
 /* Builds one JSON object, field by field, and writes it compactly. */
 class JsonWriter {
