@@ -27,12 +27,14 @@ child process):
 prints one JSON line per event it receives, runs until killed.
 """
 
+import argparse
 import asyncio
 import atexit
 import fractions
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -157,6 +159,26 @@ async def _with_handler(coro_fn):
     return await coro_fn()
 
 
+def server_test_arguments():
+    """The argument parser every server test starts from: the server binary,
+    --server-args "..." and --ncc-min (the correlation a reply must reach with
+    the utterance it answers). A test adds its own options, then calls
+    parse_server_test_arguments()."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("server")
+    ap.add_argument("--server-args", default="")
+    ap.add_argument("--ncc-min", type=float, default=0.5)
+    return ap
+
+
+def parse_server_test_arguments(ap):
+    """Parses the command line with ap; options ap does not know go to the
+    server: they are appended, quoted, to args.server_args."""
+    args, extra = ap.parse_known_args()
+    args.server_args = " ".join([args.server_args] + [shlex.quote(a) for a in extra]).strip()
+    return args
+
+
 def server_arg(argv, name, default):
     """Value of option `name` in a server argument list (`--x V` or `--x=V`)."""
     for i, a in enumerate(argv):
@@ -268,36 +290,40 @@ def unexplained_criticals(lines):
 
 
 # --- the server process, seen through /proc -----------------------------------
-def thread_names(pid):
-    """{thread name: count} of a process (its /proc/PID/task/*/comm)."""
+def _proc_counts(pid, folder, describe):
+    """{describe(/proc/PID/FOLDER/ENTRY): count} over a folder's entries; an
+    entry that goes away while it is read (OSError) is not counted."""
     out = {}
     try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
+        for entry in os.listdir(f"/proc/{pid}/{folder}"):
             try:
-                with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                    name = f.read().strip()
+                key = describe(f"/proc/{pid}/{folder}/{entry}")
             except OSError:
                 continue
-            out[name] = out.get(name, 0) + 1
+            out[key] = out.get(key, 0) + 1
     except OSError:
         pass
     return out
+
+
+def _thread_name(task):
+    with open(f"{task}/comm") as f:
+        return f.read().strip()
+
+
+def _fd_target(fd):
+    t = os.readlink(fd)
+    return t.split("[")[0] if ":[" in t else t
+
+
+def thread_names(pid):
+    """{thread name: count} of a process (its /proc/PID/task/*/comm)."""
+    return _proc_counts(pid, "task", _thread_name)
 
 
 def fd_targets(pid):
     """{what a descriptor points at (socket, pipe, file): count} of a process."""
-    out = {}
-    try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                t = os.readlink(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            t = t.split("[")[0] if ":[" in t else t
-            out[t] = out.get(t, 0) + 1
-    except OSError:
-        pass
-    return out
+    return _proc_counts(pid, "fd", _fd_target)
 
 
 # --- the server ------------------------------------------------------------
@@ -392,6 +418,18 @@ class Server:
 
     async def stats(self):
         return await asyncio.get_running_loop().run_in_executor(None, self.stats_sync)
+
+    async def wait_no_sessions(self, timeout):
+        """Polls /stats until sessions and calls_alive are both 0. Returns the
+        last stats and whether they got there within timeout seconds."""
+        end = time.monotonic() + timeout
+        while True:
+            st = await self.stats()
+            if st.get("sessions") == 0 and st.get("calls_alive") == 0:
+                return st, True
+            if time.monotonic() > end:
+                return st, False
+            await asyncio.sleep(0.1)
 
     def http_get(self, path, timeout=5.0):
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -767,6 +805,17 @@ def normalise(x, peak=16000.0):
 def load_goforward_48k():
     raw = np.fromfile(SPEECH_FILE, dtype="<i2").astype(np.float64)
     return resample(raw, 16000, SR)
+
+
+def goforward_at_speeds(prefix="", speeds=(1.0, 1.25, 0.85)):
+    """goforward.raw at each speed (resampled, so faster is also higher),
+    trimmed to its speech and normalised: [(prefix + "x1.25", signal), ...]."""
+    base = load_goforward_48k()
+    out = []
+    for speed in speeds:
+        x = resample(base, SR * speed, SR) if speed != 1.0 else base
+        out.append((f"{prefix}x{speed:.2f}", normalise(trim_speech(x))))
+    return out
 
 
 def espeak(text, voice="en", pitch=50, speed=160, amplitude=100):

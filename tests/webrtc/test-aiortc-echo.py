@@ -15,7 +15,6 @@ Options the test does not know are passed to the server (also --server-args "...
 --repeat N sends the three utterances N times in one session (a benchmark).
 """
 
-import argparse
 import asyncio
 import os
 import shlex
@@ -28,13 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer  # noqa: E402
 from peer import SR, fail  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("server")
+ap = peer.server_test_arguments()
 ap.add_argument("--repeat", type=int, default=1)
-ap.add_argument("--server-args", default="")
-ap.add_argument("--ncc-min", type=float, default=0.5)
-args, _extra = ap.parse_known_args()  # unknown options go to the server
-args.server_args = " ".join([args.server_args] + [shlex.quote(a) for a in _extra]).strip()
+args = peer.parse_server_test_arguments(ap)  # unknown options go to the server
 
 LEAD_S = 1.0
 MARGIN_S = 1.5  # silence after each echo before the next utterance
@@ -42,18 +37,9 @@ LOOSE_MS = 1000  # asserted: latency < min_silence + LOOSE_MS
 TARGET_MS = 150  # reported: latency <= min_silence + TARGET_MS
 
 
-def make_utterances():
-    base = peer.load_goforward_48k()
-    out = []
-    for name, speed in (("goforward x1.00", 1.0), ("goforward x1.25", 1.25), ("goforward x0.85", 0.85)):
-        x = peer.resample(base, SR * speed, SR) if speed != 1.0 else base
-        out.append((name, peer.normalise(peer.trim_speech(x))))
-    return out
-
-
 async def main():
     t_start = time.monotonic()
-    variants = make_utterances()
+    variants = peer.goforward_at_speeds("goforward ")
     srv = peer.Server(args.server, shlex.split(args.server_args))
     print(f"server: {' '.join(srv.argv)} on port {srv.port}")
     base_stats = await srv.stats()
@@ -203,15 +189,9 @@ async def main():
     await p.close()
     await srv.wait_event(lambda o: o.get("type") == "session" and o.get("state") == "closed"
                          and o.get("webrtc_id") == wid, 5, "the session's close")
-    end = time.monotonic() + 5
-    while True:
-        st = await srv.stats()
-        if st.get("sessions") == 0 and st.get("calls_alive") == 0:
-            break
-        if time.monotonic() > end:
-            problems.append(f"/stats 5 s after bye: {st}")
-            break
-        await asyncio.sleep(0.1)
+    st, gone = await srv.wait_no_sessions(5)
+    if not gone:
+        problems.append(f"/stats 5 s after bye: {st}")
     print(f"stats after bye: {st}")
     print(f"run time {time.monotonic() - t_start:.1f} s")
     if problems:

@@ -12,7 +12,6 @@ usage: netns-run /usr/bin/python3 test-aiortc-many.py SERVER [--peers 20]
 Options the test does not know are passed to the server (also --server-args "...").
 """
 
-import argparse
 import asyncio
 import os
 import shlex
@@ -25,13 +24,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer  # noqa: E402
 from peer import SR, fail  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("server")
+ap = peer.server_test_arguments()
 ap.add_argument("--peers", type=int, default=20)
-ap.add_argument("--server-args", default="")
-ap.add_argument("--ncc-min", type=float, default=0.5)
-args, _extra = ap.parse_known_args()  # unknown options go to the server
-args.server_args = " ".join([args.server_args] + [shlex.quote(a) for a in _extra]).strip()
+args = peer.parse_server_test_arguments(ap)  # unknown options go to the server
 
 TEXTS = [
     "the quick brown fox jumps over the lazy dog",
@@ -195,16 +190,11 @@ async def main():
         pass
 
     await asyncio.gather(*(p.close() for p in peers))
-    end = time.monotonic() + 10
-    while True:
-        st = await srv.stats()
-        if st.get("sessions") == 0 and st.get("calls_alive") == 0:
-            break
-        if time.monotonic() > end:
-            problems.append(f"/stats 10 s after all peers left: {st}")
-            break
-        await asyncio.sleep(0.1)
-    print(f"stats after all peers left ({time.monotonic() - end + 10:.1f} s): {st}")
+    t_wait = time.monotonic()
+    st, gone = await srv.wait_no_sessions(10)
+    if not gone:
+        problems.append(f"/stats 10 s after all peers left: {st}")
+    print(f"stats after all peers left ({time.monotonic() - t_wait:.1f} s): {st}")
     # threads and fds: how many stay once the sessions are gone (reported)
     t_left = time.monotonic()
     th_seen = []
@@ -214,14 +204,7 @@ async def main():
         if st.get("threads", 1 << 30) <= base_stats["threads"] and st.get("fds", 1 << 30) <= base_stats["fds"]:
             break
         await asyncio.sleep(0.25)
-    names = {}
-    try:
-        for tid in os.listdir(f"/proc/{srv.proc.pid}/task"):
-            with open(f"/proc/{srv.proc.pid}/task/{tid}/comm") as f:
-                nm = f.read().strip()
-            names[nm] = names.get(nm, 0) + 1
-    except OSError:
-        pass
+    names = peer.thread_names(srv.proc.pid)
     print("threads/fds/connections after the peers left: " +
           ", ".join(f"{t:.1f} s: {th}/{fd}/{c}" for t, th, fd, c in th_seen[:: max(1, len(th_seen) // 6)] + th_seen[-1:]))
     print(f"server threads by name {time.monotonic() - t_left:.1f} s after the peers left "

@@ -51,7 +51,6 @@ usage: netns-run /usr/bin/python3 test-server-chaos.py SERVER [--cycles 100]
        [--batch 4] [SERVER OPTIONS]
 """
 
-import argparse
 import asyncio
 import json
 import os
@@ -78,15 +77,11 @@ if sys.argv[1:2] == ["--good-peer"]:
     GOOD_CHILD = sys.argv[2:]
     sys.argv = sys.argv[:1] + ["(good peer)"]
 
-ap = argparse.ArgumentParser()
-ap.add_argument("server")
-ap.add_argument("--server-args", default="")
-ap.add_argument("--ncc-min", type=float, default=0.5)
+ap = peer.server_test_arguments()
 ap.add_argument("--cycles", type=int, default=100)
 ap.add_argument("--batch", type=int, default=4)
 ap.add_argument("--rss-max-kib-per-cycle", type=float, default=160.0)
-args, _extra = ap.parse_known_args()  # unknown options go to the server
-args.server_args = " ".join([args.server_args] + [shlex.quote(a) for a in _extra]).strip()
+args = peer.parse_server_test_arguments(ap)  # unknown options go to the server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DISPATCH = os.path.join(HERE, "handlers", "chaos-dispatch.sh")
@@ -282,6 +277,19 @@ async def wait_stats(srv, t0, limit_s, conditions):
         await asyncio.sleep(0.05)
 
 
+def back_to(st, sessions, base, label=""):
+    """wait_stats conditions of a server back to `sessions` sessions (calls,
+    connections) with no more descriptors than in base and at most 2 threads
+    more (GStreamer's system clock thread and one idle GLib pool thread)."""
+    return {
+        f"sessions {sessions}": st["sessions"] == sessions,
+        f"calls_alive {sessions}": st["calls_alive"] == sessions,
+        f"connections {sessions}": st.get("connections", sessions) == sessions,
+        f"fds <= {label}{base['fds']}": st["fds"] <= base["fds"],
+        f"threads <= {label}{base['threads']} + 2": st["threads"] <= base["threads"] + 2,
+    }
+
+
 async def quiet_stats(srv, n=5, period=0.1):
     """/stats sampled n times; threads and fds as their minimum (a handler run
     of the good session adds a thread and pipes for a few ms)."""
@@ -328,15 +336,6 @@ async def wait_line(srv, pred, timeout):
 
 
 # --- signals ---------------------------------------------------------------------
-def make_variants():
-    base = peer.load_goforward_48k()
-    out = []
-    for name, speed in (("x1.00", 1.0), ("x1.25", 1.25), ("x0.85", 0.85)):
-        x = peer.resample(base, SR * speed, SR) if speed != 1.0 else base
-        out.append((name, peer.normalise(peer.trim_speech(x))))
-    return out
-
-
 V = None  # the variants
 MIN_SIL = 0.5
 
@@ -904,13 +903,7 @@ async def part_c(srv, good_id):
             problem(f"{section}: {wid} ({kind}) closed with {c[0][1].get('reason')!r}, want {want[kind]}")
     note(section, "close reasons: " + ", ".join(f"{k[0]}->{k[1]} x{v}" for k, v in sorted(reasons.items())))
     # back to the good session alone
-    st, conds, first = await wait_stats(srv, t1, 10, lambda st: {
-        "sessions 1": st["sessions"] == 1,
-        "calls_alive 1": st["calls_alive"] == 1,
-        "connections 1": st.get("connections", 1) == 1,
-        f"fds <= {st0['fds']}": st["fds"] <= st0["fds"],
-        f"threads <= {st0['threads']} + 2": st["threads"] <= st0["threads"] + 2,
-    })
+    st, conds, first = await wait_stats(srv, t1, 10, lambda st: back_to(st, 1, st0))
     rss1 = rss_kib(srv.proc.pid)
     note(section, "after the last cycle: " + "; ".join(
         f"{k} {'after %.2f s' % first[k] if k in first else 'NOT within 10 s'}" for k in conds) + f"; stats {st}")
@@ -939,7 +932,7 @@ async def good_child_main(ws_url, wid, n, min_sil):
     """Runs in the child: the good peer; on a line on stdin prints the analysis
     of its completed utterances (one JSON line), on a second one says bye."""
     global V, MIN_SIL
-    V = make_variants()
+    V = peer.goforward_at_speeds()
     MIN_SIL = min_sil
     sig, utts = good_signal(n)
     p = peer.VoicePeer(ws_url, wid, sig, name="good")
@@ -1030,7 +1023,7 @@ class GoodChild:
 async def main():
     global V, SILENCE, MIN_SIL
     t_start = time.monotonic()
-    V = make_variants()
+    V = peer.goforward_at_speeds()
     SILENCE = np.zeros(SR * 30, np.int16)
     user = shlex.split(args.server_args)
     srv_args = ["--handler", "command", "--command", f"/bin/sh {DISPATCH}", "--media-timeout", str(MEDIA_TIMEOUT),
@@ -1142,11 +1135,7 @@ async def main():
     t_bye = time.monotonic()
     await good.close()
     st, conds, first = await wait_stats(srv, t_bye, 20, lambda st: {
-        "sessions 0": st["sessions"] == 0,
-        "calls_alive 0": st["calls_alive"] == 0,
-        "connections 0": st.get("connections", 0) == 0,
-        f"fds <= baseline {base['fds']}": st["fds"] <= base["fds"],
-        f"threads <= baseline {base['threads']} + 2": st["threads"] <= base["threads"] + 2,
+        **back_to(st, 0, base, "baseline "),
         "no handler process": not alive(handler_procs()),
     })
     names_end = thread_names(srv.proc.pid)
