@@ -22,14 +22,19 @@ inline guint count_session_metas(GstBuffer *buffer) {
   return count;
 }
 
-/* The webrtc-id a session event carries; empty for any other event. */
-inline std::string session_event_id(GstEvent *event) {
-  GstVoiceKitSessionContext *context = gst_voicekit_event_parse_session(event);
+/* The webrtc-id of a context the caller owns (released here); `none` when
+ * there is no context. */
+inline std::string take_webrtc_id(GstVoiceKitSessionContext *context, const char *none) {
   if (context == nullptr)
-    return "";
+    return none;
   std::string id = gst_voicekit_session_context_get_webrtc_id(context);
   gst_voicekit_session_context_unref(context);
   return id;
+}
+
+/* The webrtc-id a session event carries; empty for any other event. */
+inline std::string session_event_id(GstEvent *event) {
+  return take_webrtc_id(gst_voicekit_event_parse_session(event), "");
 }
 
 } /* namespace voicekit::testing */

@@ -52,14 +52,10 @@ static std::string property_id(GstElement *element) {
 }
 
 using voicekit::testing::count_session_metas;
+using voicekit::testing::take_webrtc_id;
 
 static std::string sticky_id(GstPad *pad) {
-  GstVoiceKitSessionContext *context = gst_voicekit_pad_get_session_context(pad);
-  if (context == nullptr)
-    return "(none)";
-  std::string id = gst_voicekit_session_context_get_webrtc_id(context);
-  gst_voicekit_session_context_unref(context);
-  return id;
+  return take_webrtc_id(gst_voicekit_pad_get_session_context(pad), "(none)");
 }
 
 /* All session events the harness received, in order, as webrtc-ids. */
@@ -389,11 +385,7 @@ GST_END_TEST;
 
 static GstPadProbeReturn record_current_context(GstPad *, GstPadProbeInfo *, gpointer data) {
   auto *seen = static_cast<std::vector<std::string> *>(data);
-  GstVoiceKitSessionContext *current = gst_voicekit_session_context_get_current();
-  seen->push_back(current != nullptr ? gst_voicekit_session_context_get_webrtc_id(current)
-                                     : "(none)");
-  if (current != nullptr)
-    gst_voicekit_session_context_unref(current);
+  seen->push_back(take_webrtc_id(gst_voicekit_session_context_get_current(), "(none)"));
   return GST_PAD_PROBE_OK;
 }
 
@@ -440,27 +432,16 @@ GST_START_TEST(test_gap_and_eos_carry_the_session_first) {
 }
 GST_END_TEST;
 
-/* The id can change from another thread while buffers flow: every buffer is
- * tagged with one of the ids, the sticky event seen before a buffer always
- * matches its meta, and ids never go back to an older value. */
-struct FlowCheck {
-  std::string last_event_id;
-  int buffers = 0;
-  int mismatches = 0;
-  int id_changes = 0; /* buffers whose id differs from the previous buffer's */
-  std::string last_buffer_id;
-};
+/* ---- what a reader after sessiontag sees, buffer by buffer ------------------ */
 
-static GstPadProbeReturn check_flow(GstPad *, GstPadProbeInfo *info, gpointer data) {
-  auto *check = static_cast<FlowCheck *>(data);
+/* A pad probe on buffers and downstream events: keeps the id of the latest
+ * session event in check->last_event_id and hands every buffer to
+ * check->on_buffer(), so a check compares each buffer with the event before it. */
+template <typename Check>
+static GstPadProbeReturn follow_session(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *check = static_cast<Check *>(data);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    check->buffers++;
-    const std::string id = webrtc_id_of(GST_PAD_PROBE_INFO_BUFFER(info));
-    if (id != check->last_event_id)
-      check->mismatches++;
-    if (!check->last_buffer_id.empty() && id != check->last_buffer_id)
-      check->id_changes++;
-    check->last_buffer_id = id;
+    check->on_buffer(GST_PAD_PROBE_INFO_BUFFER(info));
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     const std::string id = voicekit::testing::session_event_id(GST_PAD_PROBE_INFO_EVENT(info));
     if (!id.empty())
@@ -468,6 +449,54 @@ static GstPadProbeReturn check_flow(GstPad *, GstPadProbeInfo *info, gpointer da
   }
   return GST_PAD_PROBE_OK;
 }
+
+template <typename Check> static void add_session_probe(GstPad *pad, Check *check) {
+  gst_pad_add_probe(
+      pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      follow_session<Check>, check, nullptr);
+}
+
+/* Counts the buffers whose value (id, branch) differs from the previous one's. */
+struct ChangeCount {
+  std::string last;
+  int changes = 0;
+  void see(const std::string &value) {
+    if (!last.empty() && value != last)
+      changes++;
+    last = value;
+  }
+};
+
+/* Waits up to 60 s for the pipeline's end of stream: false on an error or
+ * when it does not come. */
+static bool reaches_eos(GstElement *pipeline) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *done = gst_bus_timed_pop_filtered(
+      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const bool eos = done != nullptr && GST_MESSAGE_TYPE(done) == GST_MESSAGE_EOS;
+  if (done != nullptr)
+    gst_message_unref(done);
+  gst_object_unref(bus);
+  return eos;
+}
+
+/* The id can change from another thread while buffers flow: every buffer is
+ * tagged with one of the ids, the sticky event seen before a buffer always
+ * matches its meta, and ids never go back to an older value. */
+struct FlowCheck {
+  std::string last_event_id;
+  int buffers = 0;
+  int mismatches = 0;
+  ChangeCount ids;
+  void on_buffer(GstBuffer *buffer) {
+    buffers++;
+    const std::string id = webrtc_id_of(buffer);
+    if (id != last_event_id)
+      mismatches++;
+    ids.see(id);
+  }
+};
 
 struct Changer {
   GstElement *element;
@@ -496,28 +525,21 @@ GST_START_TEST(test_concurrent_id_changes_never_mismatch) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   GstPad *sinkpad = gst_element_get_static_pad(sink, "sink");
   FlowCheck check;
-  gst_pad_add_probe(
-      sinkpad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      check_flow, &check, nullptr);
+  add_session_probe(sinkpad, &check);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
   Changer changer{tag};
   GThread *thread = g_thread_new("changer", change_ids, &changer);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *done = gst_bus_timed_pop_filtered(
-      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const bool eos = reaches_eos(pipeline);
   g_atomic_int_set(&changer.stop, 1);
   g_thread_join(thread);
-  fail_unless(done != nullptr && GST_MESSAGE_TYPE(done) == GST_MESSAGE_EOS);
-  gst_message_unref(done);
+  fail_unless(eos);
   gst_element_set_state(pipeline, GST_STATE_NULL);
-  GST_INFO("%d changes, %d id changes seen in %d buffers", changer.changes, check.id_changes,
+  GST_INFO("%d changes, %d id changes seen in %d buffers", changer.changes, check.ids.changes,
            check.buffers);
   fail_unless_equals_int(check.buffers, 20000);
   fail_unless_equals_int(check.mismatches, 0);
   /* the changes really happened while buffers flowed */
-  fail_unless(check.id_changes >= 10, "only %d id changes seen", check.id_changes);
-  gst_object_unref(bus);
+  fail_unless(check.ids.changes >= 10, "only %d id changes seen", check.ids.changes);
   gst_object_unref(sinkpad);
   gst_object_unref(sink);
   gst_object_unref(tag);
@@ -642,31 +664,18 @@ struct FunnelCheck {
   int beta = 0;
   int wrong_meta = 0;
   int wrong_event = 0;
-  int switches = 0; /* buffers whose branch differs from the previous one's */
-  std::string last_branch;
-};
-
-static GstPadProbeReturn check_funnel(GstPad *, GstPadProbeInfo *info, gpointer data) {
-  auto *check = static_cast<FunnelCheck *>(data);
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  ChangeCount branches;
+  void on_buffer(GstBuffer *buffer) {
     const gsize samples = gst_buffer_get_size(buffer) / 2;
     const std::string expected = samples == 160 ? "alpha" : samples == 441 ? "beta" : "?";
-    (expected == "alpha" ? check->alpha : check->beta)++;
-    if (!check->last_branch.empty() && check->last_branch != expected)
-      check->switches++;
-    check->last_branch = expected;
+    (expected == "alpha" ? alpha : beta)++;
+    branches.see(expected);
     if (webrtc_id_of(buffer) != expected)
-      check->wrong_meta++;
-    if (check->last_event_id != expected)
-      check->wrong_event++;
-  } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    const std::string id = voicekit::testing::session_event_id(GST_PAD_PROBE_INFO_EVENT(info));
-    if (!id.empty())
-      check->last_event_id = id;
+      wrong_meta++;
+    if (last_event_id != expected)
+      wrong_event++;
   }
-  return GST_PAD_PROBE_OK;
-}
+};
 
 GST_START_TEST(test_two_sessions_into_one_funnel) {
   GstElement *pipeline = gst_parse_launch(
@@ -681,26 +690,19 @@ GST_START_TEST(test_two_sessions_into_one_funnel) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   GstPad *sinkpad = gst_element_get_static_pad(sink, "sink");
   FunnelCheck check;
-  gst_pad_add_probe(
-      sinkpad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      check_funnel, &check, nullptr);
+  add_session_probe(sinkpad, &check);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *done = gst_bus_timed_pop_filtered(
-      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  fail_unless(done != nullptr && GST_MESSAGE_TYPE(done) == GST_MESSAGE_EOS);
-  gst_message_unref(done);
+  fail_unless(reaches_eos(pipeline));
   gst_element_set_state(pipeline, GST_STATE_NULL);
   GST_INFO("funnel: alpha %d, beta %d, wrong meta %d, wrong event %d, switches %d", check.alpha,
-           check.beta, check.wrong_meta, check.wrong_event, check.switches);
+           check.beta, check.wrong_meta, check.wrong_event, check.branches.changes);
   fail_unless_equals_int(check.alpha, 400);
   fail_unless_equals_int(check.beta, 400);
   fail_unless_equals_int(check.wrong_meta, 0);
   fail_unless_equals_int(check.wrong_event, 0);
   /* the branches really interleaved, so the funnel switched sessions often */
-  fail_unless(check.switches >= 20, "only %d switches between sessions", check.switches);
-  gst_object_unref(bus);
+  fail_unless(check.branches.changes >= 20, "only %d switches between sessions",
+              check.branches.changes);
   gst_object_unref(sinkpad);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
@@ -718,10 +720,7 @@ GST_START_TEST(test_state_cycles_keep_the_session) {
   GstPad *sinkpad = gst_element_get_static_pad(sink, "sink");
   FlowCheck check;
   check.last_event_id = "(none)";
-  gst_pad_add_probe(
-      sinkpad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      check_flow, &check, nullptr);
+  add_session_probe(sinkpad, &check);
   const GstState states[] = {GST_STATE_PLAYING, GST_STATE_PAUSED,  GST_STATE_PLAYING,
                              GST_STATE_READY,   GST_STATE_PLAYING, GST_STATE_NULL,
                              GST_STATE_PLAYING, GST_STATE_READY};
