@@ -1,5 +1,13 @@
-// Child process with piped stdin/stdout/stderr: see command.hpp.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * A child process with piped stdin, stdout and stderr, run in a kill scope
+ * (reaper.cpp): the I/O loop, the deadline, cancellation and termination.
+ * See command.hpp.
+ */
 #include "command.hpp"
+
+#include "reaper.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,9 +19,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,14 +34,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadChunk = 64 * 1024;
-// Without a pidfd (kernel < 5.3) the child's exit is polled this often.
-constexpr int kExitPollMs = 10;
-// What run() still reads from stderr once the child is done (a grandchild may
-// keep writing to it forever).
-constexpr std::size_t kFinalStderrDrain = 1024 * 1024;
+/* What run() still reads from stderr, and from a stdout held open, once the
+ * child is done (a leftover may keep writing forever). */
+constexpr std::size_t kFinalDrain = 1024 * 1024;
 constexpr std::chrono::milliseconds kDestructorGrace(500);
 
-// Thread-safe (strerror is not guaranteed to be).
+/* Thread-safe (strerror is not guaranteed to be). */
 std::string errno_text(int err) {
   return std::generic_category().message(err);
 }
@@ -45,14 +50,11 @@ void close_fd(int &fd) {
   fd = -1;
 }
 
-// A close-on-exec pipe whose ends are not 0, 1 or 2: if this process runs with
-// a standard descriptor closed, a pipe end could land there and the child's
-// dup2 to 0, 1 and 2 would overwrite one pipe end with another.
-bool make_pipe(int fds[2], int *err) {
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    *err = errno;
-    return false;
-  }
+/* Moves descriptors 0, 1 or 2 of `fds` above 2 (close-on-exec): if this
+ * process runs with a standard descriptor closed, a pipe end could land there
+ * and the child's dup2 to 0, 1 and 2 would overwrite one pipe end with
+ * another. */
+bool lift_pair(int fds[2], int *err) {
   for (int i = 0; i < 2; i++) {
     if (fds[i] > 2)
       continue;
@@ -69,6 +71,27 @@ bool make_pipe(int fds[2], int *err) {
   return true;
 }
 
+/* Close-on-exec from the start: a concurrent spawn in another thread cannot
+ * leak them into its child, which would keep our child's stdout open and hide
+ * its end of stream. */
+bool make_pipe(int fds[2], int *err) {
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    *err = errno;
+    return false;
+  }
+  return lift_pair(fds, err);
+}
+
+/* The reaper's channel: packets keep each message whole, and a send to a
+ * reaper that died raises no SIGPIPE (MSG_NOSIGNAL). */
+bool make_channel(int fds[2], int *err) {
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    *err = errno;
+    return false;
+  }
+  return lift_pair(fds, err);
+}
+
 void set_nonblocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0)
@@ -79,17 +102,17 @@ bool has_nul(const std::string &text) {
   return text.find('\0') != std::string::npos;
 }
 
-// Writing to a pipe whose reader is gone (a child that exits, or closes its
-// stdin, without reading all the input) raises SIGPIPE, whose default action
-// kills the whole process. Changing its disposition would be process-wide
-// (and race with other threads and the application), and pipes have no
-// MSG_NOSIGNAL. So, for the duration of run(), SIGPIPE is blocked in the
-// calling thread only: the kernel sends the SIGPIPE of a failed write to the
-// writing thread, where it stays pending while write() reports EPIPE. Before
-// the mask is restored, that pending SIGPIPE is consumed with a zero-timeout
-// sigtimedwait(), unless one was already pending before (then it was not
-// ours, and the one we raised merged with it: leave it to its owner). This is
-// the technique of OpenSSL's and curl's "sigpipe" helpers.
+/* Writing to a pipe whose reader is gone (a child that exits, or closes its
+ * stdin, without reading all the input) raises SIGPIPE, whose default action
+ * kills the whole process. Changing its disposition would be process-wide
+ * (and race with other threads and the application), and pipes have no
+ * MSG_NOSIGNAL. So, for the duration of run(), SIGPIPE is blocked in the
+ * calling thread only: the kernel sends the SIGPIPE of a failed write to the
+ * writing thread, where it stays pending while write() reports EPIPE. Before
+ * the mask is restored, that pending SIGPIPE is consumed with a zero-timeout
+ * sigtimedwait(), unless one was already pending before (then it was not
+ * ours, and the one we raised merged with it: leave it to its owner). This is
+ * the technique of OpenSSL's and curl's "sigpipe" helpers. */
 class SigpipeBlock {
 public:
   SigpipeBlock() {
@@ -112,7 +135,7 @@ public:
   SigpipeBlock(const SigpipeBlock &) = delete;
   SigpipeBlock &operator=(const SigpipeBlock &) = delete;
 
-  void raised() { raised_ = true; } // a write failed with EPIPE
+  void raised() { raised_ = true; } /* a write failed with EPIPE */
 
 private:
   sigset_t pipe_;
@@ -121,7 +144,7 @@ private:
   bool raised_ = false;
 };
 
-// 0 if `path` is an executable regular file, else the errno exec would give.
+/* 0 if `path` is an executable regular file, else the errno exec would give. */
 int check_executable(const std::string &path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0)
@@ -133,16 +156,11 @@ int check_executable(const std::string &path) {
   return 0;
 }
 
-// The program execvp() would run for `name`: itself if it holds a '/', else
-// the first executable `dir/name` along PATH (unset: /bin:/usr/bin; an empty
-// element is the current directory). Empty with *err set if there is none:
-// EACCES if one was found but cannot be executed, else ENOENT.
-//
-// glibc's posix_spawnp reports exec failures itself, but only where its
-// CLONE_VFORK child shares memory with the parent: under valgrind or
-// qemu-user the spawn "succeeds" and the child exits 127. Resolving first
-// gives the same clear reason everywhere; the spawn still reports the rest
-// (a file that is not a valid executable, a race with its removal).
+/* The program execvp() would run for `name`: itself if it holds a '/', else
+ * the first executable `dir/name` along PATH (unset: /bin:/usr/bin; an empty
+ * element is the current directory). Empty with *err set if there is none:
+ * EACCES if one was found but cannot be executed, else ENOENT. The reaper
+ * then execs a path: no lookup (and no allocation) after its fork. */
 std::string resolve_program(const std::string &name, int *err) {
   if (name.find('/') != std::string::npos) {
     *err = check_executable(name);
@@ -170,27 +188,31 @@ std::string resolve_program(const std::string &name, int *err) {
   return std::string();
 }
 
-int pidfd_open(int pid) {
-#ifdef SYS_pidfd_open
-  // Always close-on-exec. ENOSYS on kernels before 5.3 (or under an old
-  // valgrind): the caller falls back to polling waitpid().
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-#else
-  (void)pid;
-  errno = ENOSYS;
-  return -1;
-#endif
+/* Milliseconds from now until `when` for poll(), rounded up; -1 for max(). */
+int ms_until(Clock::time_point when, Clock::time_point now) {
+  if (when == Clock::time_point::max())
+    return -1;
+  if (when <= now)
+    return 0;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
+  return static_cast<int>(std::min<decltype(left)>(left, INT_MAX));
 }
 
-} // namespace
+/* `when` moved later by `by` (max() stays max()). */
+void postpone(Clock::time_point &when, Clock::duration by) {
+  if (when != Clock::time_point::max())
+    when = by < Clock::time_point::max() - when ? when + by : Clock::time_point::max();
+}
+
+} /* namespace */
 
 Command::Command() = default;
 
 Command::~Command() {
-  if (pid_ > 0 && !reaped_)
+  if (reaper_pid_ > 0 && !finished_)
     terminate(kDestructorGrace);
   close_pipes();
-  close_fd(pidfd_);
+  close_fd(channel_fd_);
 }
 
 void Command::close_pipes() {
@@ -206,7 +228,7 @@ bool Command::start(const std::vector<std::string> &argv,
       *why = reason;
     return false;
   };
-  if (pid_ != -1)
+  if (reaper_pid_ != -1)
     return refuse("command already started");
   if (argv.empty() || argv[0].empty())
     return refuse("no program to run");
@@ -220,8 +242,8 @@ bool Command::start(const std::vector<std::string> &argv,
   if (program.empty())
     return refuse("cannot run '" + argv[0] + "': " + errno_text(error));
 
-  // The environment: this process's, minus the names `env` sets, plus `env`
-  // (a name given twice: the last value wins).
+  /* The environment: this process's, minus the names `env` sets, plus `env`
+   * (a name given twice: the last value wins). */
   std::vector<std::string> env_strings;
   std::vector<std::string> names;
   for (auto it = env.rbegin(); it != env.rend(); ++it) {
@@ -251,139 +273,141 @@ bool Command::start(const std::vector<std::string> &argv,
     argp.push_back(arg.data());
   argp.push_back(nullptr);
 
-  // Pipes are close-on-exec from the start (pipe2): a concurrent spawn in
-  // another thread cannot leak them into its child, which would keep our
-  // child's stdout open and hide its end of stream.
-  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (!make_pipe(in, &error) || !make_pipe(out, &error) || !make_pipe(err, &error)) {
-    for (int *fds : {in, out, err}) {
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, channel[2] = {-1, -1};
+  if (!make_pipe(in, &error) || !make_pipe(out, &error) || !make_pipe(err, &error) ||
+      !make_channel(channel, &error)) {
+    for (int *fds : {in, out, err, channel}) {
       close_fd(fds[0]);
       close_fd(fds[1]);
     }
     return refuse("cannot create pipes: " + errno_text(error));
   }
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // dup2 clears close-on-exec on 0, 1 and 2 (the pipe ends are never 0..2).
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  // Descriptors the application (or a library) opened without close-on-exec
-  // must not reach the child either.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-#endif
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Own process group (its id is the child's pid): terminate() signals the
-  // group, so what the child starts goes too.
-  posix_spawnattr_setpgroup(&attr, 0);
-  // The calling thread may block signals (run() blocks SIGPIPE; GStreamer
-  // and applications block others) and the process may ignore some (Python
-  // ignores SIGPIPE): the child starts with none blocked and every signal at
-  // its default action, as from a shell.
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigset_t all;
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(
-      &attr,
-      static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
-
-  // posix_spawn reports a failed exec (ENOEXEC, ...) as its return value: the
-  // child does not exist then. argv[0] stays the name as given.
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argp.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  /* argv[0] stays the name as given. */
+  const reaper::Launch launch = {program.c_str(), argp.data(), envp.data(), in[0],
+                                 out[1],          err[1],      channel[1]};
+  const int reaper = reaper::fork_reaper(launch);
+  const int fork_error = errno;
   close_fd(in[0]);
   close_fd(out[1]);
   close_fd(err[1]);
-  if (rc != 0) {
-    close_fd(in[1]);
-    close_fd(out[0]);
-    close_fd(err[0]);
-    return refuse("cannot run '" + argv[0] + "': " + errno_text(rc));
-  }
-
-  pid_ = pid;
+  close_fd(channel[1]);
   stdin_fd_ = in[1];
   stdout_fd_ = out[0];
   stderr_fd_ = err[0];
+  channel_fd_ = channel[0];
+  if (reaper < 0) {
+    close_pipes();
+    close_fd(channel_fd_);
+    return refuse("cannot run '" + argv[0] + "': " + errno_text(fork_error));
+  }
+  reaper_pid_ = reaper;
+
+  /* The first message says whether the program runs. */
+  reaper::Message first = {0, 0};
+  ssize_t got;
+  do {
+    got = ::recv(channel_fd_, &first, sizeof first, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got != static_cast<ssize_t>(sizeof first) || first.kind != reaper::kStarted) {
+    finish();
+    close_pipes();
+    const int reason = got == static_cast<ssize_t>(sizeof first) ? first.value : ECHILD;
+    return refuse("cannot run '" + argv[0] + "': " + errno_text(reason));
+  }
+  pid_ = first.value;
   set_nonblocking(stdin_fd_);
   set_nonblocking(stdout_fd_);
   set_nonblocking(stderr_fd_);
-  // Race-free: the child is not reaped yet, so the pid is still ours.
-  pidfd_ = pidfd_open(pid_);
+  set_nonblocking(channel_fd_);
   return true;
 }
 
-bool Command::reap(bool block) {
-  if (pid_ <= 0 || reaped_)
-    return reaped_;
-  int status = 0;
-  pid_t got;
-  do {
-    got = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-  } while (got < 0 && errno == EINTR);
-  if (got == 0)
+bool Command::read_messages(int wait_ms) const {
+  if (channel_fd_ < 0 || reaper_gone_)
     return false;
-  reaped_ = true; // also on ECHILD: someone else reaped it (SIGCHLD ignored)
-  if (got == pid_) {
-    if (WIFEXITED(status))
-      exit_status_ = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status))
-      exit_status_ = 128 + WTERMSIG(status);
+  if (wait_ms >= 0) {
+    struct pollfd fd = {channel_fd_, POLLIN, 0};
+    while (::poll(&fd, 1, wait_ms) < 0 && errno == EINTR) {
+    }
   }
-  close_fd(pidfd_);
-  return true;
+  for (;;) {
+    reaper::Message message = {0, 0};
+    const ssize_t got = ::recv(channel_fd_, &message, sizeof message, MSG_DONTWAIT);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return true;
+    if (got != static_cast<ssize_t>(sizeof message)) {
+      /* end of the channel: the reaper is gone (finished, or killed) */
+      reaper_gone_ = true;
+      exited_ = true;
+      return false;
+    }
+    if (message.kind == reaper::kExited) {
+      exited_ = true;
+      exit_status_ = message.value;
+    } else if (message.kind == reaper::kIdle) {
+      idle_ = true;
+    }
+  }
 }
 
-bool Command::note_exit() {
-  if (pid_ <= 0 || reaped_ || exited_)
-    return true;
-  siginfo_t info = {};
-  // WNOWAIT: the zombie keeps the pid (and group id) reserved until reaped.
-  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-    if (errno == ECHILD)
-      exited_ = reaped_ = true; // someone else reaped it (SIGCHLD ignored)
-    return exited_;
+void Command::finish() {
+  if (reaper_pid_ <= 0 || finished_)
+    return;
+  const char request = reaper::kFinish;
+  ::send(channel_fd_, &request, 1, MSG_NOSIGNAL);
+  /* Its last messages (the child's exit, when it is reaped now), then the
+   * end of the channel when the reaper exits. */
+  while (read_messages(-1)) {
+    struct pollfd fd = {channel_fd_, POLLIN, 0};
+    while (::poll(&fd, 1, -1) < 0 && errno == EINTR) {
+    }
   }
-  exited_ = info.si_pid != 0;
-  return exited_;
+  int status = 0;
+  while (::waitpid(reaper_pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  finished_ = true;
+  exited_ = true;
+  close_fd(channel_fd_);
 }
 
 bool Command::running() const {
-  if (pid_ <= 0 || reaped_)
+  if (pid_ <= 0 || finished_)
     return false;
-  siginfo_t info = {};
-  // WNOWAIT: look without reaping (this is const).
-  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
-    return false;
-  return info.si_pid == 0;
+  read_messages(-2);
+  return !exited_;
 }
 
 Command::Outcome Command::run(const std::vector<uint8_t> &input,
                               const std::function<bool(const uint8_t *, std::size_t)> &on_output,
+                              Clock::time_point deadline, int cancel_fd) {
+  OutputSink sink;
+  if (on_output)
+    sink = [&on_output](const uint8_t *data, std::size_t size) {
+      return on_output(data, size) ? Take::kMore : Take::kStop;
+    };
+  return run(input, sink, deadline, cancel_fd);
+}
+
+Command::Outcome Command::run(const std::vector<uint8_t> &input, const OutputSink &on_output,
                               Clock::time_point deadline, int cancel_fd) {
   SigpipeBlock sigpipe;
   std::vector<uint8_t> buffer(kReadChunk);
   std::size_t written = 0;
   if (input.empty())
     close_fd(stdin_fd_);
+  bool complete = false;
+  Clock::time_point linger_until = Clock::time_point::max();   /* stdout after the exit */
+  Clock::time_point complete_until = Clock::time_point::max(); /* the exit after kComplete */
 
   auto keep_stderr = [&](const uint8_t *data, std::size_t size) {
     stderr_tail_.append(reinterpret_cast<const char *>(data), size);
     if (stderr_tail_.size() > kStderrTailBytes)
       stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
   };
-  // One read; false at end of stream or on an error (the descriptor is closed).
+  /* One read; false at end of stream or on an error (the descriptor is closed). */
   auto read_some = [&](int &fd, ssize_t *got) {
     ssize_t n;
     do {
@@ -396,41 +420,67 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
     }
     return true;
   };
+  /* A piece of stdout to the caller; false on kStop. Time spent there does
+   * not count (backpressure). */
+  auto deliver = [&](const uint8_t *data, std::size_t size) {
+    if (complete || !on_output)
+      return true;
+    const auto before = Clock::now();
+    const Take take = on_output(data, size);
+    const auto spent = Clock::now() - before;
+    postpone(deadline, spent);
+    postpone(linger_until, spent);
+    postpone(complete_until, spent);
+    if (take == Take::kComplete)
+      complete = true;
+    return take != Take::kStop;
+  };
+  /* What is there to read now, up to kFinalDrain: false on kStop. */
+  auto drain = [&](int &fd, bool is_stdout) {
+    std::size_t drained = 0;
+    ssize_t n = 0;
+    while (fd >= 0 && drained < kFinalDrain && read_some(fd, &n) && n > 0) {
+      drained += static_cast<std::size_t>(n);
+      if (!is_stdout)
+        keep_stderr(buffer.data(), static_cast<std::size_t>(n));
+      else if (!deliver(buffer.data(), static_cast<std::size_t>(n)))
+        return false;
+    }
+    return true;
+  };
 
   for (;;) {
-    if (pidfd_ < 0)
-      note_exit();
-    if (stdout_fd_ < 0 && (exited_ || pid_ <= 0)) {
+    auto now = Clock::now();
+    if (exited_ && linger_until == Clock::time_point::max())
+      linger_until = now + kExitLinger;
+    if (complete && complete_until == Clock::time_point::max())
+      complete_until = now + kExitLinger;
+    if (exited_ && (stdout_fd_ < 0 || complete || now >= linger_until)) {
+      /* Done. Output still held open by a leftover: what is there now. */
       close_fd(stdin_fd_);
-      std::size_t drained = 0;
-      ssize_t n = 0;
-      while (stderr_fd_ >= 0 && drained < kFinalStderrDrain && read_some(stderr_fd_, &n) && n > 0) {
-        keep_stderr(buffer.data(), static_cast<std::size_t>(n));
-        drained += static_cast<std::size_t>(n);
-      }
-      // Done: nothing the child started may outlive the call (a daemon it
-      // left behind, not holding stdout). Its group id is still reserved by
-      // the unreaped child, so this reaches only its group.
-      if (pid_ > 0 && !reaped_)
-        ::kill(-pid_, SIGKILL);
-      reap(true);
+      if (!drain(stdout_fd_, true))
+        return Outcome::kOutputRefused;
+      drain(stderr_fd_, false);
+      finish();
+      close_pipes();
       return Outcome::kExited;
     }
-
-    int timeout = -1;
-    if (deadline != Clock::time_point::max()) {
-      const auto now = Clock::now();
-      if (now >= deadline)
-        return Outcome::kTimedOut;
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-      timeout = static_cast<int>(std::min<decltype(left)>(left, INT_MAX));
+    if (complete && now >= complete_until) {
+      drain(stderr_fd_, false);
+      finish();
+      close_pipes();
+      return Outcome::kCompleted;
     }
-    if (pidfd_ < 0 && !exited_)
-      timeout = timeout < 0 ? kExitPollMs : std::min(timeout, kExitPollMs);
+    if (deadline != Clock::time_point::max() && now >= deadline)
+      return Outcome::kTimedOut;
+    const int timeout =
+        ms_until(std::min({deadline, exited_ ? linger_until : Clock::time_point::max(),
+                           complete ? complete_until : Clock::time_point::max()}),
+                 now);
 
     struct pollfd fds[5];
     nfds_t count = 0;
-    int cancel_at = -1, stdin_at = -1, stdout_at = -1, stderr_at = -1, pidfd_at = -1;
+    int cancel_at = -1, stdin_at = -1, stdout_at = -1, stderr_at = -1, channel_at = -1;
     auto watch = [&](int fd, short events, int *at) {
       if (fd < 0)
         return;
@@ -441,22 +491,22 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
     watch(stdin_fd_, POLLOUT, &stdin_at);
     watch(stdout_fd_, POLLIN, &stdout_at);
     watch(stderr_fd_, POLLIN, &stderr_at);
-    watch(exited_ ? -1 : pidfd_, POLLIN, &pidfd_at);
+    watch(exited_ ? -1 : channel_fd_, POLLIN, &channel_at);
 
     const int ready = ::poll(fds, count, timeout);
     if (ready < 0) {
       if (errno == EINTR || errno == EAGAIN)
         continue;
-      // EFAULT/EINVAL cannot happen with these arguments: give up as at the
-      // deadline, the caller terminates the child.
+      /* EFAULT/EINVAL cannot happen with these arguments: give up as at the
+       * deadline, the caller terminates the child. */
       return Outcome::kTimedOut;
     }
     if (ready == 0)
-      continue; // deadline or exit poll: checked at the top
+      continue; /* a deadline or a linger: checked at the top */
     auto fired = [&](int at) { return at >= 0 && fds[at].revents != 0; };
 
-    // A cancel_fd that is not open (POLLNVAL) cancels too: better than
-    // running on unstoppable.
+    /* A cancel_fd that is not open (POLLNVAL) cancels too: better than
+     * running on unstoppable. */
     if (fired(cancel_at))
       return Outcome::kCancelled;
 
@@ -470,7 +520,7 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
         if (written == input.size())
           close_fd(stdin_fd_);
       } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-        // EPIPE: the child does not read its input (any more). Not an error.
+        /* EPIPE: the child does not read its input (any more). Not an error. */
         if (errno == EPIPE)
           sigpipe.raised();
         close_fd(stdin_fd_);
@@ -479,8 +529,8 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
 
     if (fired(stdout_at)) {
       ssize_t n = 0;
-      if (read_some(stdout_fd_, &n) && n > 0 && on_output &&
-          !on_output(buffer.data(), static_cast<std::size_t>(n)))
+      if (read_some(stdout_fd_, &n) && n > 0 &&
+          !deliver(buffer.data(), static_cast<std::size_t>(n)))
         return Outcome::kOutputRefused;
     }
 
@@ -490,64 +540,32 @@ Command::Outcome Command::run(const std::vector<uint8_t> &input,
         keep_stderr(buffer.data(), static_cast<std::size_t>(n));
     }
 
-    if (fired(pidfd_at))
-      note_exit();
+    if (fired(channel_at))
+      read_messages(-2);
   }
 }
 
 void Command::terminate(std::chrono::milliseconds grace) {
-  if (pid_ <= 0 || reaped_) {
+  if (reaper_pid_ <= 0 || finished_) {
     close_pipes();
     return;
   }
-  // Until the child is reaped its pid, hence its process group id, cannot be
-  // reused: signalling -pid_ cannot hit an unrelated process. If the child
-  // left the group (setsid), signal it directly.
-  auto signal_all = [&](int sig) {
-    if (::kill(-pid_, sig) != 0)
-      ::kill(pid_, sig);
-  };
-  note_exit();
-  const bool had_exited = exited_;
-  signal_all(SIGTERM);
-
-  const auto until = Clock::now() + grace;
-  if (had_exited) {
-    // Only what the child left behind can still run: give it the grace
-    // period (its exit cannot be watched: the zombie stays in the group).
-    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(grace);
-    struct timespec pause = {static_cast<time_t>(wait.count() / 1000000000),
-                             static_cast<long>(wait.count() % 1000000000)};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+  /* SIGTERM to the child's group and to every process reparented to the
+   * reaper; then wait for the reaper to say nothing runs any more, at most
+   * `grace`; finish() kills what is left. */
+  idle_ = false;
+  const char request = reaper::kTerminate;
+  if (::send(channel_fd_, &request, 1, MSG_NOSIGNAL) == 1) {
+    const auto until = Clock::now() + grace;
+    for (;;) {
+      const auto now = Clock::now();
+      if ((idle_ && exited_) || reaper_gone_ || now >= until)
+        break;
+      read_messages(ms_until(until, now));
     }
   }
-  for (; !had_exited;) {
-    const auto now = Clock::now();
-    if (now >= until)
-      break;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
-    if (pidfd_ >= 0) {
-      struct pollfd fd = {pidfd_, POLLIN, 0};
-      const int ready = ::poll(&fd, 1, static_cast<int>(std::min<decltype(left)>(left, INT_MAX)));
-      if (ready > 0)
-        break;
-      if (ready < 0 && errno != EINTR)
-        break;
-    } else {
-      siginfo_t info = {};
-      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
-          info.si_pid != 0)
-        break;
-      const struct timespec pause = {0, 5 * 1000 * 1000};
-      nanosleep(&pause, nullptr);
-    }
-  }
-  // The child has exited (still a zombie, so the group id is still ours) or
-  // ignored SIGTERM for the whole grace period: SIGKILL the group, which also
-  // ends anything it started that outlived it or ignores SIGTERM.
-  signal_all(SIGKILL);
-  reap(true);
+  finish();
   close_pipes();
 }
 
-} // namespace voicekit::reply
+} /* namespace voicekit::reply */

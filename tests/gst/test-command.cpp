@@ -1,7 +1,13 @@
-/* Unit tests of the child process runner (gst/reply/command.hpp): large
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the child process runner (gst/reply/command.hpp): large
  * input and output without deadlock, environment, exit status, stderr,
- * deadline, cancellation, process-group termination, SIGPIPE, streaming, and
- * several commands at once. Uses sh, cat, sleep, true and head. */
+ * deadline, cancellation, process-group termination, SIGPIPE, streaming,
+ * several commands at once, and its kill scope: nothing a command starts
+ * outlives the call, whatever its session. Uses sh, setsid, cat, sleep, true
+ * and head.
+ */
 #include <gst/reply/command.hpp>
 #include <gst/reply/wav.hpp>
 
@@ -12,15 +18,19 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,10 +118,82 @@ bool sigpipe_blocked() {
   return sigismember(&mask, SIGPIPE) == 1;
 }
 
+/* Processes (not this one) whose initial environment holds `entry`
+ * ("NAME=value"): every process a command starts inherits it, whatever its
+ * session or process group. */
+std::vector<int> processes_with_env(const std::string &entry) {
+  std::vector<int> found;
+  DIR *proc = opendir("/proc");
+  if (proc == nullptr)
+    return found;
+  while (struct dirent *item = readdir(proc)) {
+    char *end = nullptr;
+    const long pid = std::strtol(item->d_name, &end, 10);
+    if (end == item->d_name || *end != '\0' || pid == getpid())
+      continue;
+    std::ifstream environ_file("/proc/" + std::to_string(pid) + "/environ");
+    std::string text((std::istreambuf_iterator<char>(environ_file)),
+                     std::istreambuf_iterator<char>());
+    std::size_t at = 0;
+    while (at < text.size()) {
+      const std::size_t next = text.find('\0', at);
+      const std::string one = text.substr(at, next == std::string::npos ? next : next - at);
+      if (one == entry && !process_gone(static_cast<int>(pid)))
+        found.push_back(static_cast<int>(pid));
+      if (next == std::string::npos)
+        break;
+      at = next + 1;
+    }
+  }
+  closedir(proc);
+  return found;
+}
+
+/* The children of the calling thread (what fork() made here and nobody
+ * reaped yet). */
+std::string children_of_this_thread() {
+  std::ifstream file("/proc/self/task/" + std::to_string(gettid()) + "/children");
+  std::string text;
+  std::getline(file, text);
+  return text;
+}
+
+/* A file in a fresh directory under /tmp, removed with it. */
+struct TempFile {
+  std::string dir;
+  std::string path;
+  TempFile() {
+    char name[] = "/tmp/voicekit-command-XXXXXX";
+    dir = mkdtemp(name) != nullptr ? name : "/tmp";
+    path = dir + "/pid";
+  }
+  ~TempFile() {
+    unlink(path.c_str());
+    rmdir(dir.c_str());
+  }
+  int read_pid() const {
+    std::ifstream file(path);
+    int pid = -1;
+    file >> pid;
+    return pid;
+  }
+};
+
+/* A handler that starts `sleep 100` in a new session (setsid: out of its
+ * process group), waits until it runs (its pid in $PIDFILE), then writes
+ * "reply". With `hold_stdout` the sleep keeps the handler's stdout open. */
+std::vector<std::string> leave_new_session(bool hold_stdout) {
+  const std::string redirect =
+      hold_stdout ? "</dev/null 2>/dev/null" : "</dev/null >/dev/null 2>&1";
+  return {"sh", "-c",
+          "setsid sh -c 'echo $$ > \"$PIDFILE\"; exec sleep 100' " + redirect +
+              " & while [ ! -s \"$PIDFILE\" ]; do sleep 0.01; done; printf reply"};
+}
+
 #define EXPECT_CONTAINS(text, part)                                                                \
   EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
-} // namespace
+} /* namespace */
 
 TEST(Command, CatRoundTripTenMegabytes) {
   /* Far more than a pipe holds both ways: writing all the input before
@@ -654,4 +736,175 @@ TEST(Command, SoxWavOnAPipe) {
   std::string why;
   EXPECT_TRUE(reader.finish(&why)) << why;
   EXPECT_EQ(audio, 8000u * 6);
+}
+
+/* ---- the kill scope: nothing a command starts outlives the call ---------- */
+
+TEST(Command, NothingOutlivesTheCallNotEvenANewSession) {
+  /* setsid leaves the process group (and session) the command was started
+   * in: killing the group misses it. The call must still end it. */
+  const std::string entry = "VOICEKIT_COMMAND_TEST=new-session-" + std::to_string(getpid());
+  TempFile pidfile;
+  Command command;
+  start_ok(
+      command, leave_new_session(false),
+      {{"PIDFILE", pidfile.path}, {"VOICEKIT_COMMAND_TEST", entry.substr(entry.find('=') + 1)}});
+  const Result result = run(command, {}, std::chrono::seconds(10));
+  EXPECT_EQ(result.outcome, Command::Outcome::kExited);
+  EXPECT_EQ(result.out, "reply");
+  EXPECT_EQ(command.exit_status(), 0) << command.stderr_tail();
+  const int leftover = pidfile.read_pid();
+  ASSERT_GT(leftover, 0);
+  /* when run() returns, not later */
+  EXPECT_TRUE(process_gone(leftover)) << "the setsid sleep (pid " << leftover << ") survived";
+  EXPECT_TRUE(processes_with_env(entry).empty());
+  EXPECT_EQ(children_of_this_thread(), "");
+}
+
+TEST(Command, GrandchildHoldingStdoutDoesNotHoldTheCall) {
+  /* The command writes its reply and exits; what it left in a new session
+   * keeps its stdout open. The call is complete when the command has exited
+   * (a short linger for late output), not at the deadline, and the leftover
+   * is killed. */
+  const std::string entry = "VOICEKIT_COMMAND_TEST=holds-stdout-" + std::to_string(getpid());
+  TempFile pidfile;
+  Command command;
+  start_ok(
+      command, leave_new_session(true),
+      {{"PIDFILE", pidfile.path}, {"VOICEKIT_COMMAND_TEST", entry.substr(entry.find('=') + 1)}});
+  const Result result = run(command, {}, std::chrono::seconds(8));
+  EXPECT_EQ(result.outcome, Command::Outcome::kExited);
+  EXPECT_EQ(result.out, "reply");
+  EXPECT_EQ(command.exit_status(), 0) << command.stderr_tail();
+  EXPECT_LT(result.seconds, 3.0);
+  const int leftover = pidfile.read_pid();
+  ASSERT_GT(leftover, 0);
+  EXPECT_TRUE(process_gone(leftover)) << "the setsid sleep (pid " << leftover << ") survived";
+  EXPECT_TRUE(processes_with_env(entry).empty());
+  EXPECT_EQ(children_of_this_thread(), "");
+}
+
+TEST(Command, TerminateReachesANewSession) {
+  /* Interrupted (cancelled) while what it started in a new session runs:
+   * terminate() ends that too. */
+  const std::string entry = "VOICEKIT_COMMAND_TEST=terminate-" + std::to_string(getpid());
+  TempFile pidfile;
+  Command command;
+  start_ok(
+      command,
+      {"sh", "-c",
+       "setsid sh -c 'trap \"\" TERM; echo $$ > \"$PIDFILE\"; exec sleep 100' </dev/null "
+       ">/dev/null 2>&1 & while [ ! -s \"$PIDFILE\" ]; do sleep 0.01; done; printf x; "
+       "sleep 100"},
+      {{"PIDFILE", pidfile.path}, {"VOICEKIT_COMMAND_TEST", entry.substr(entry.find('=') + 1)}});
+  std::string out;
+  const auto outcome = command.run(
+      {},
+      [&](const uint8_t *data, std::size_t size) {
+        out.append(reinterpret_cast<const char *>(data), size);
+        return false;
+      },
+      Clock::now() + kSafety, -1);
+  ASSERT_EQ(outcome, Command::Outcome::kOutputRefused);
+  const int leftover = pidfile.read_pid();
+  ASSERT_GT(leftover, 0);
+  const auto before = Clock::now();
+  command.terminate(milliseconds(200));
+  EXPECT_LT(Clock::now() - before, milliseconds(1500));
+  EXPECT_TRUE(process_gone(leftover)) << "the setsid sleep (pid " << leftover << ") survived";
+  EXPECT_TRUE(processes_with_env(entry).empty());
+  EXPECT_EQ(children_of_this_thread(), "");
+}
+
+TEST(Command, TimeInOnOutputDoesNotCountAgainstTheDeadline) {
+  /* A caller holding the output back (replyonpause waiting for the reply it
+   * queued to play) does not make the command time out: the deadline moves
+   * by as long as on_output took. */
+  Command command;
+  start_ok(command, {"sh", "-c", "printf a; sleep 0.3; printf b"});
+  std::string out;
+  const auto start = Clock::now();
+  const auto outcome = command.run(
+      {},
+      [&](const uint8_t *data, std::size_t size) {
+        if (out.empty())
+          std::this_thread::sleep_for(milliseconds(700));
+        out.append(reinterpret_cast<const char *>(data), size);
+        return true;
+      },
+      start + milliseconds(500), -1);
+  EXPECT_EQ(outcome, Command::Outcome::kExited);
+  EXPECT_EQ(out, "ab");
+  EXPECT_EQ(command.exit_status(), 0);
+}
+
+TEST(Command, TheHostProcessIsLeftAsItWas) {
+  /* The kill scope lives in a process of its own: this process does not
+   * become a subreaper, keeps its signal mask and dispositions, and has no
+   * child left once the call is over. */
+  sigset_t mask_before, mask_after;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask_before);
+  struct sigaction chld_before = {}, chld_after = {};
+  sigaction(SIGCHLD, nullptr, &chld_before);
+  Command command;
+  start_ok(command, {"sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"});
+  EXPECT_EQ(run(command).outcome, Command::Outcome::kExited);
+  int subreaper = -1;
+  ASSERT_EQ(prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0), 0);
+  EXPECT_EQ(subreaper, 0);
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask_after);
+  for (int sig = 1; sig < 32; sig++)
+    EXPECT_EQ(sigismember(&mask_before, sig), sigismember(&mask_after, sig)) << "signal " << sig;
+  sigaction(SIGCHLD, nullptr, &chld_after);
+  EXPECT_EQ(chld_before.sa_handler, chld_after.sa_handler);
+  EXPECT_EQ(children_of_this_thread(), "");
+}
+
+TEST(Command, CompleteOutputEndsTheCall) {
+  /* The caller has all it expects (a WAV whose data length has arrived): the
+   * call ends when the child exits, even if a leftover holds stdout, and at
+   * most kExitLinger later if the child does not exit; later output is
+   * discarded. */
+  const std::string entry = "VOICEKIT_COMMAND_TEST=complete-" + std::to_string(getpid());
+  const std::string value = entry.substr(entry.find('=') + 1);
+  {
+    /* exits at once, a leftover in a new session holds stdout and writes on */
+    Command command;
+    start_ok(command,
+             {"sh", "-c",
+              "setsid sh -c 'while :; do printf more; sleep 0.05; done' </dev/null & printf done"},
+             {{"VOICEKIT_COMMAND_TEST", value}});
+    std::string out;
+    const auto start = Clock::now();
+    const auto outcome = command.run(
+        {},
+        [&](const uint8_t *data, std::size_t size) {
+          out.append(reinterpret_cast<const char *>(data), size);
+          return out.find("done") != std::string::npos ? Command::Take::kComplete
+                                                       : Command::Take::kMore;
+        },
+        start + kSafety, -1);
+    EXPECT_EQ(outcome, Command::Outcome::kExited);
+    EXPECT_CONTAINS(out, "done");
+    EXPECT_EQ(command.exit_status(), 0);
+    EXPECT_LT(Clock::now() - start, milliseconds(900)); /* no linger: complete */
+    EXPECT_TRUE(processes_with_env(entry).empty());
+  }
+  {
+    /* does not exit after its complete output: killed kExitLinger later */
+    Command command;
+    start_ok(command, {"sh", "-c", "printf done; exec sleep 100"},
+             {{"VOICEKIT_COMMAND_TEST", value}});
+    const auto start = Clock::now();
+    const auto outcome = command.run(
+        {}, [&](const uint8_t *, std::size_t) { return Command::Take::kComplete; }, start + kSafety,
+        -1);
+    const auto took = Clock::now() - start;
+    EXPECT_EQ(outcome, Command::Outcome::kCompleted);
+    EXPECT_GE(took, Command::kExitLinger - milliseconds(50));
+    EXPECT_LT(took, Command::kExitLinger + milliseconds(1000));
+    EXPECT_FALSE(command.running());
+    EXPECT_TRUE(processes_with_env(entry).empty());
+    EXPECT_EQ(children_of_this_thread(), "");
+  }
 }
