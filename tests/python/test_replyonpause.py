@@ -31,24 +31,19 @@ from gi.repository import Gst, GstVoiceKit  # noqa: E402
 
 Gst.init(None)
 
-SPEECH = os.path.join(os.environ.get("VOICEKIT_SPEECH_DIR", "/usr/share/pocketsphinx/test/data"),
-                      "goforward.raw")
-RATE = 16000
+# The input the example builds for itself: goforward.raw (VOICEKIT_SPEECH_DIR,
+# pocketsphinx-testdata's by default) twice at 16 kHz, gap_seconds of silence
+# before, between and after.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                                "python"))
+from echo_agent import SPEECH_DIR, two_turn_wav  # noqa: E402
+
+SPEECH = os.path.join(SPEECH_DIR, "goforward.raw")
+RATE = 16000  # two_turn_wav's
 REPLY_RATE = 24000  # like FastRTC; the element converts to the output's 16 kHz
 BEEP_S = 0.1
 GAP_S = 0.1
 THRESHOLD = 2000  # a beep's samples, resampled, are far above; silence is 0
-
-
-def two_turn_wav(path, gap_seconds=4.0):
-    with open(SPEECH, "rb") as raw:
-        speech = raw.read()
-    silence = bytes(2 * int(gap_seconds * RATE))
-    with wave.open(path, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(silence + speech + silence + speech + silence)
 
 
 def tone(seconds, amplitude=12000, frequency=1000):
