@@ -33,6 +33,12 @@ uint16_t frame_at(const Utterance &u, size_t index) {
   return static_cast<uint16_t>(u.data[2 * index] | (u.data[2 * index + 1] << 8));
 }
 
+/* 2-byte frames at kRate; `preroll_ms` of history kept before an onset,
+ * utterances of at most `max_ms`. */
+void configure(UtteranceCollector &c, uint64_t preroll_ms = 300, uint64_t max_ms = 10000) {
+  c.configure(kRate, 2, preroll_ms * kMs, max_ms * kMs);
+}
+
 /* Pushes [from, to) ms in 20 ms buffers. */
 void feed(UtteranceCollector &c, uint64_t from, uint64_t to, size_t span = 20) {
   for (uint64_t t = from; t < to; t += span) {
@@ -45,7 +51,7 @@ void feed(UtteranceCollector &c, uint64_t from, uint64_t to, size_t span = 20) {
 
 TEST(Collector, UtteranceStartsAtTheOnsetFromThePreroll) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
+  configure(c);
   feed(c, 0, 1000);
   c.begin(800 * kMs); /* the detector decided at 1000 ms about an onset at 800 ms */
   EXPECT_TRUE(c.collecting());
@@ -61,7 +67,7 @@ TEST(Collector, UtteranceStartsAtTheOnsetFromThePreroll) {
 
 TEST(Collector, OnsetBeforeThePrerollStartsAtTheOldestKeptFrame) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
+  configure(c);
   feed(c, 0, 2000);
   c.begin(100 * kMs);
   const Utterance u = c.finish(0, 2000 * kMs);
@@ -75,7 +81,7 @@ TEST(Collector, OnsetBeforeThePrerollStartsAtTheOldestKeptFrame) {
 TEST(Collector, OneBigBufferKeepsItsWholeLength) {
   /* A 3 s buffer: the decision comes after it, about an onset inside it. */
   UtteranceCollector c;
-  c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
+  configure(c);
   const auto data = frames_from(0, 3000);
   c.push(0, data.data(), 3000);
   c.begin(200 * kMs);
@@ -87,7 +93,7 @@ TEST(Collector, OneBigBufferKeepsItsWholeLength) {
 
 TEST(Collector, MaxDurationTruncates) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 300 * kMs, 500 * kMs);
+  configure(c, 300, 500);
   feed(c, 0, 200);
   c.begin(0);
   feed(c, 200, 3000);
@@ -99,7 +105,7 @@ TEST(Collector, MaxDurationTruncates) {
 
 TEST(Collector, FinishWithoutBeginUsesTheHistory) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 1000 * kMs, 10000 * kMs);
+  configure(c, 1000);
   feed(c, 0, 1000);
   const Utterance u = c.finish(600 * kMs, 900 * kMs);
   EXPECT_EQ(u.start_ns, 600 * kMs);
@@ -108,7 +114,7 @@ TEST(Collector, FinishWithoutBeginUsesTheHistory) {
 
 TEST(Collector, AGapRestartsTheHistory) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 1000 * kMs, 10000 * kMs);
+  configure(c, 1000);
   feed(c, 0, 500);
   feed(c, 5000, 5200); /* a jump: older audio is not the onset's */
   c.begin(0);
@@ -119,7 +125,7 @@ TEST(Collector, AGapRestartsTheHistory) {
 
 TEST(Collector, ResetDropsEverythingAndMemoryStaysBounded) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
+  configure(c);
   feed(c, 0, 100000); /* 100 s without speech */
   EXPECT_LE(c.bytes_held(), (2u * 320 + 2) * 2);
   c.begin(99900 * kMs);
@@ -133,7 +139,7 @@ TEST(Collector, ResetDropsEverythingAndMemoryStaysBounded) {
 
 TEST(Collector, EndBeforeStartGivesNothing) {
   UtteranceCollector c;
-  c.configure(kRate, 2, 300 * kMs, 10000 * kMs);
+  configure(c);
   feed(c, 0, 1000);
   c.begin(900 * kMs);
   const Utterance u = c.finish(0, 800 * kMs);

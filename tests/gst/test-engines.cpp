@@ -86,37 +86,41 @@ std::string real_model() {
   return path != nullptr ? path : "";
 }
 
+/* The place `place` of `search` (model-path or the variable) is the model,
+ * whether its file `name` in `dir` exists or not: the search stops there.
+ * First the file is missing (the search names it, `label`, not found), then
+ * it is created. The other places of `search` hold files that exist. */
+void expect_stops_the_search(TempDir &dir, ModelSearchPath search,
+                             std::string ModelSearchPath::*place, const std::string &name,
+                             ModelOrigin origin, const std::string &label) {
+  search.*place = dir.absent(name);
+  ModelLocation found = locate_silero_model(search);
+  EXPECT_EQ(found.origin, origin);
+  EXPECT_EQ(found.path, dir.absent(name));
+  EXPECT_FALSE(found.exists);
+  EXPECT_EQ(found.searched, dir.absent(name) + " (" + label + ", not found)");
+  search.*place = dir.add(name);
+  found = locate_silero_model(search);
+  EXPECT_EQ(found.origin, origin);
+  EXPECT_EQ(found.path, dir.absent(name));
+  EXPECT_TRUE(found.exists);
+}
+
 } /* namespace */
 
 TEST(ModelSearch, ExplicitPathIsTheModelPresentOrNot) {
   TempDir dir;
   const std::string data = dir.add("data.onnx");
-  ModelSearchPath search{dir.absent("explicit.onnx"), dir.add("env.onnx"), data, data};
-  ModelLocation found = locate_silero_model(search);
-  EXPECT_EQ(found.origin, ModelOrigin::kExplicit);
-  EXPECT_EQ(found.path, dir.absent("explicit.onnx"));
-  EXPECT_FALSE(found.exists);
-  EXPECT_NE(found.searched.find("explicit.onnx (model-path, not found)"), std::string::npos)
-      << found.searched;
-  search.explicit_path = dir.add("explicit.onnx");
-  found = locate_silero_model(search);
-  EXPECT_EQ(found.origin, ModelOrigin::kExplicit);
-  EXPECT_TRUE(found.exists);
+  expect_stops_the_search(dir, {"", dir.add("env.onnx"), data, data},
+                          &ModelSearchPath::explicit_path, "explicit.onnx", ModelOrigin::kExplicit,
+                          "model-path");
 }
 
 TEST(ModelSearch, EnvironmentStopsTheSearchEvenWhenItsFileIsMissing) {
   TempDir dir;
-  const std::string data = dir.add("data.onnx");
-  const std::string cache = dir.add("cache.onnx");
-  ModelSearchPath search{"", dir.absent("env.onnx"), data, cache};
-  ModelLocation found = locate_silero_model(search);
-  EXPECT_EQ(found.origin, ModelOrigin::kEnvironment);
-  EXPECT_FALSE(found.exists);
-  EXPECT_EQ(found.searched, dir.absent("env.onnx") + " (VOICEKIT_SILERO_MODEL, not found)");
-  search.environment = dir.add("env.onnx");
-  found = locate_silero_model(search);
-  EXPECT_EQ(found.origin, ModelOrigin::kEnvironment);
-  EXPECT_TRUE(found.exists);
+  expect_stops_the_search(dir, {"", "", dir.add("data.onnx"), dir.add("cache.onnx")},
+                          &ModelSearchPath::environment, "env.onnx", ModelOrigin::kEnvironment,
+                          "VOICEKIT_SILERO_MODEL");
 }
 
 TEST(ModelSearch, DataDirectoryComesBeforeTheUserCache) {
