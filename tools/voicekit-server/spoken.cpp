@@ -652,6 +652,11 @@ GstSample *speak(const std::string &text, std::string &error, const Cancel *canc
                            std::to_string(kMaxSpeechSeconds) + " s of audio"
                      : std::string(kSpeaker) + "'s output is not a WAV stream: " + reader.error();
     return nullptr;
+  case reply::Command::Outcome::kCompleted:
+    /* Only after Take::kComplete, which this sink (true or false) never
+     * says: espeak-ng was killed, its output cannot be trusted. */
+    error = std::string(kSpeaker) + " did not exit after its output";
+    return nullptr;
   case reply::Command::Outcome::kExited:
     break;
   }
