@@ -273,56 +273,32 @@ void g_async_queue_unlock(GAsyncQueue *queue) {
   real_g_async_queue_unlock()(queue);
 }
 
-void g_async_queue_push(GAsyncQueue *queue, gpointer data) {
-  release(queue);
-  real_g_async_queue_push()(queue, data);
-  acquire(queue);
-}
+/* An operation that locks the queue's mutex inside: a release before it and an
+ * acquire after it on the queue. `params` start with `GAsyncQueue *queue`;
+ * `args` are their names. */
+#define LOCKED_QUEUE_OP(name, params, args)                                                        \
+  void name params {                                                                               \
+    release(queue);                                                                                \
+    real_##name() args;                                                                            \
+    acquire(queue);                                                                                \
+  }
+#define LOCKED_QUEUE_OP_RETURNING(ret, name, params, args)                                         \
+  ret name params {                                                                                \
+    release(queue);                                                                                \
+    ret result = real_##name() args;                                                               \
+    acquire(queue);                                                                                \
+    return result;                                                                                 \
+  }
 
-void g_async_queue_push_front(GAsyncQueue *queue, gpointer data) {
-  release(queue);
-  real_g_async_queue_push_front()(queue, data);
-  acquire(queue);
-}
-
-void g_async_queue_push_sorted(GAsyncQueue *queue, gpointer data, GCompareDataFunc func,
-                               gpointer user_data) {
-  release(queue);
-  real_g_async_queue_push_sorted()(queue, data, func, user_data);
-  acquire(queue);
-}
-
-gpointer g_async_queue_pop(GAsyncQueue *queue) {
-  release(queue);
-  gpointer data = real_g_async_queue_pop()(queue);
-  acquire(queue);
-  return data;
-}
-
-gpointer g_async_queue_try_pop(GAsyncQueue *queue) {
-  release(queue);
-  gpointer data = real_g_async_queue_try_pop()(queue);
-  acquire(queue);
-  return data;
-}
-
-gpointer g_async_queue_timeout_pop(GAsyncQueue *queue, guint64 timeout) {
-  release(queue);
-  gpointer data = real_g_async_queue_timeout_pop()(queue, timeout);
-  acquire(queue);
-  return data;
-}
-
-gboolean g_async_queue_remove(GAsyncQueue *queue, gpointer item) {
-  release(queue);
-  gboolean removed = real_g_async_queue_remove()(queue, item);
-  acquire(queue);
-  return removed;
-}
-
-gint g_async_queue_length(GAsyncQueue *queue) {
-  release(queue);
-  gint length = real_g_async_queue_length()(queue);
-  acquire(queue);
-  return length;
-}
+LOCKED_QUEUE_OP(g_async_queue_push, (GAsyncQueue * queue, gpointer data), (queue, data))
+LOCKED_QUEUE_OP(g_async_queue_push_front, (GAsyncQueue * queue, gpointer data), (queue, data))
+LOCKED_QUEUE_OP(g_async_queue_push_sorted,
+                (GAsyncQueue * queue, gpointer data, GCompareDataFunc func, gpointer user_data),
+                (queue, data, func, user_data))
+LOCKED_QUEUE_OP_RETURNING(gpointer, g_async_queue_pop, (GAsyncQueue * queue), (queue))
+LOCKED_QUEUE_OP_RETURNING(gpointer, g_async_queue_try_pop, (GAsyncQueue * queue), (queue))
+LOCKED_QUEUE_OP_RETURNING(gpointer, g_async_queue_timeout_pop,
+                          (GAsyncQueue * queue, guint64 timeout), (queue, timeout))
+LOCKED_QUEUE_OP_RETURNING(gboolean, g_async_queue_remove, (GAsyncQueue * queue, gpointer item),
+                          (queue, item))
+LOCKED_QUEUE_OP_RETURNING(gint, g_async_queue_length, (GAsyncQueue * queue), (queue))
