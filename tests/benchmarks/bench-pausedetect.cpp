@@ -22,6 +22,8 @@
 #include <gst/vad/vad.hpp>
 
 #include "../common/speech.hpp"
+#include "bench-stats.hpp"
+#include "bench-vad.hpp"
 
 #include <malloc.h>
 
@@ -36,32 +38,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-/* `seconds` of speech at `rate`: the two-turn test signal, repeated. */
-std::vector<gint16> speech_signal(int rate, double seconds) {
-  const std::vector<gint16> turns = voicekit::testing::two_turns(rate);
-  std::vector<gint16> out;
-  const std::size_t wanted = static_cast<std::size_t>(seconds * rate);
-  while (out.size() < wanted)
-    out.insert(out.end(), turns.begin(), turns.end());
-  out.resize(wanted);
-  return out;
-}
+using voicekit::bench::median;
 
 double core_realtime_factor(const std::vector<gint16> &samples, int rate) {
   namespace vad = voicekit::vad;
   vad::FrameAnalyzer analyzer(vad::make_builtin_engine());
-  vad::AudioFormat format;
-  format.rate = rate;
-  std::string error;
-  if (!analyzer.configure(format, 10, &error)) {
-    std::fprintf(stderr, "configure: %s\n", error.c_str());
-    std::exit(1);
-  }
+  voicekit::bench::configure_or_exit(analyzer, rate);
   vad::TurnDetector turn;
   std::size_t decisions = 0;
   const std::size_t chunk = static_cast<std::size_t>(rate / 50);
@@ -199,7 +181,7 @@ int main(int argc, char **argv) {
   std::printf("| rate | core (x real time) | pausedetect element | webrtcdsp VAD | element / "
               "webrtcdsp |\n|---|---|---|---|---|\n");
   for (int rate : {16000, 48000}) {
-    const std::vector<gint16> samples = speech_signal(rate, seconds);
+    const std::vector<gint16> samples = voicekit::testing::two_turns_for(rate, seconds);
     std::vector<double> core, element, dsp;
     for (int round = 0; round < rounds; round++) {
       core.push_back(core_realtime_factor(samples, rate));

@@ -40,6 +40,8 @@
 #include <gst/gst.h>
 #include <gst/voicekit/session.h>
 
+#include "bench-stats.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -278,15 +280,8 @@ double bench_run(Bench *bench, const Options &options) {
 
 /* ---- statistics and report -------------------------------------------------------- */
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
-}
-
-double minimum(const std::vector<double> &values) {
-  return *std::min_element(values.begin(), values.end());
-}
+using voicekit::bench::median;
+using voicekit::bench::minimum;
 
 void print_row(const char *label, const double ns[kVariantCount], const double added[3]) {
   std::printf("%-7s", label);

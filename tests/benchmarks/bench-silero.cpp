@@ -28,6 +28,8 @@
 
 #include "../common/silero-windows.hpp"
 #include "../common/speech.hpp"
+#include "bench-stats.hpp"
+#include "bench-vad.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -51,10 +53,8 @@ namespace {
 namespace vad = voicekit::vad;
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
+using voicekit::bench::median;
+using voicekit::bench::minimum;
 
 /* Resident set size, bytes. */
 long rss_bytes() {
@@ -69,13 +69,9 @@ long rss_bytes() {
 }
 
 std::vector<float> signal_at(int rate, double seconds) {
-  const std::vector<std::int16_t> turns = voicekit::testing::two_turns(rate);
   std::vector<float> out;
-  const std::size_t wanted = static_cast<std::size_t>(seconds * rate);
-  while (out.size() < wanted)
-    for (std::int16_t s : turns)
-      out.push_back(static_cast<float>(s) / 32768.0f);
-  out.resize(wanted);
+  for (std::int16_t s : voicekit::testing::two_turns_for(rate, seconds))
+    out.push_back(static_cast<float>(s) / 32768.0f);
   return out;
 }
 
@@ -100,7 +96,7 @@ Timing time_native(const std::shared_ptr<const vad::SileroModel> &model, int rat
     if (round >= 0)
       per_window.push_back(us / static_cast<double>(windows));
   }
-  return {median(per_window), *std::min_element(per_window.begin(), per_window.end()), checksum};
+  return {median(per_window), minimum(per_window), checksum};
 }
 
 /* FrameAnalyzer with the Silero engine on 48 kHz S16 mono, 20 ms buffers and
@@ -108,18 +104,9 @@ Timing time_native(const std::shared_ptr<const vad::SileroModel> &model, int rat
 double engine_realtime(const std::shared_ptr<const vad::SileroModel> &model, double seconds,
                        int rounds) {
   const int rate = 48000;
-  std::vector<std::int16_t> samples;
-  const std::vector<std::int16_t> turns = voicekit::testing::two_turns(rate);
-  while (samples.size() < static_cast<std::size_t>(seconds * rate))
-    samples.insert(samples.end(), turns.begin(), turns.end());
+  const std::vector<std::int16_t> samples = voicekit::testing::two_turns_for(rate, seconds);
   vad::FrameAnalyzer analyzer(vad::make_silero_engine(model));
-  vad::AudioFormat format;
-  format.rate = rate;
-  std::string error;
-  if (!analyzer.configure(format, 10, &error)) {
-    std::fprintf(stderr, "configure: %s\n", error.c_str());
-    std::exit(1);
-  }
+  voicekit::bench::configure_or_exit(analyzer, rate);
   std::vector<double> factors;
   double sum = 0.0;
   for (int round = -1; round < rounds; round++) {

@@ -71,6 +71,17 @@ inline std::vector<std::int16_t> two_turns(int rate, double gap_s = 1.5) {
   return out;
 }
 
+/* `seconds` of two_turns(rate), repeated as often as it takes. */
+inline std::vector<std::int16_t> two_turns_for(int rate, double seconds) {
+  const std::vector<std::int16_t> turns = two_turns(rate);
+  const std::size_t wanted = static_cast<std::size_t>(seconds * rate);
+  std::vector<std::int16_t> out;
+  while (out.size() < wanted)
+    out.insert(out.end(), turns.begin(), turns.end());
+  out.resize(wanted);
+  return out;
+}
+
 /* One turn for the benchmarks: `gap_s` of silence, then the speech, at
  * 16 kHz, with a +-1 LSB dither (so no frame is digital silence, which the
  * built-in engine skips), padded with silence to whole `span` frames. */
