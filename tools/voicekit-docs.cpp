@@ -17,6 +17,8 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -116,46 +118,42 @@ struct PropertyFacts {
   std::string fallback;
 };
 
+/* An integer as printf's %d, %u, %ld... write it; a float or double as number(). */
+template <typename T> std::string number_text(T value) {
+  if constexpr (std::is_floating_point_v<T>)
+    return number(value);
+  else
+    return std::to_string(value);
+}
+
+/* Range and default of a numeric property; Spec is its GParamSpec type
+ * (GParamSpecInt, ...), all of which have minimum, maximum and default_value. */
+template <typename Spec> PropertyFacts numeric_facts(GParamSpec *spec) {
+  const auto *s = reinterpret_cast<const Spec *>(spec);
+  return {number_text(s->minimum) + " to " + number_text(s->maximum),
+          number_text(s->default_value)};
+}
+
 PropertyFacts property_facts(GParamSpec *spec) {
+  const std::pair<GType, PropertyFacts (*)(GParamSpec *)> numeric[] = {
+      {G_TYPE_PARAM_INT, numeric_facts<GParamSpecInt>},
+      {G_TYPE_PARAM_UINT, numeric_facts<GParamSpecUInt>},
+      {G_TYPE_PARAM_LONG, numeric_facts<GParamSpecLong>},
+      {G_TYPE_PARAM_ULONG, numeric_facts<GParamSpecULong>},
+      {G_TYPE_PARAM_INT64, numeric_facts<GParamSpecInt64>},
+      {G_TYPE_PARAM_UINT64, numeric_facts<GParamSpecUInt64>},
+      {G_TYPE_PARAM_FLOAT, numeric_facts<GParamSpecFloat>},
+      {G_TYPE_PARAM_DOUBLE, numeric_facts<GParamSpecDouble>},
+  };
+  for (const auto &[param_type, facts_of] : numeric)
+    if (G_TYPE_CHECK_INSTANCE_TYPE(spec, param_type))
+      return facts_of(spec);
+
   PropertyFacts facts;
   const GValue *fallback = g_param_spec_get_default_value(spec);
   const GType type = G_PARAM_SPEC_VALUE_TYPE(spec);
   if (G_IS_PARAM_SPEC_BOOLEAN(spec)) {
     facts.fallback = g_value_get_boolean(fallback) ? "true" : "false";
-  } else if (G_IS_PARAM_SPEC_INT(spec)) {
-    auto *s = G_PARAM_SPEC_INT(spec);
-    facts.range = printf_string("%d to %d", s->minimum, s->maximum);
-    facts.fallback = printf_string("%d", s->default_value);
-  } else if (G_IS_PARAM_SPEC_UINT(spec)) {
-    auto *s = G_PARAM_SPEC_UINT(spec);
-    facts.range = printf_string("%u to %u", s->minimum, s->maximum);
-    facts.fallback = printf_string("%u", s->default_value);
-  } else if (G_IS_PARAM_SPEC_LONG(spec)) {
-    auto *s = G_PARAM_SPEC_LONG(spec);
-    facts.range = printf_string("%ld to %ld", s->minimum, s->maximum);
-    facts.fallback = printf_string("%ld", s->default_value);
-  } else if (G_IS_PARAM_SPEC_ULONG(spec)) {
-    auto *s = G_PARAM_SPEC_ULONG(spec);
-    facts.range = printf_string("%lu to %lu", s->minimum, s->maximum);
-    facts.fallback = printf_string("%lu", s->default_value);
-  } else if (G_IS_PARAM_SPEC_INT64(spec)) {
-    auto *s = G_PARAM_SPEC_INT64(spec);
-    facts.range =
-        printf_string("%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, s->minimum, s->maximum);
-    facts.fallback = printf_string("%" G_GINT64_FORMAT, s->default_value);
-  } else if (G_IS_PARAM_SPEC_UINT64(spec)) {
-    auto *s = G_PARAM_SPEC_UINT64(spec);
-    facts.range =
-        printf_string("%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, s->minimum, s->maximum);
-    facts.fallback = printf_string("%" G_GUINT64_FORMAT, s->default_value);
-  } else if (G_IS_PARAM_SPEC_FLOAT(spec)) {
-    auto *s = G_PARAM_SPEC_FLOAT(spec);
-    facts.range = number(s->minimum) + " to " + number(s->maximum);
-    facts.fallback = number(s->default_value);
-  } else if (G_IS_PARAM_SPEC_DOUBLE(spec)) {
-    auto *s = G_PARAM_SPEC_DOUBLE(spec);
-    facts.range = number(s->minimum) + " to " + number(s->maximum);
-    facts.fallback = number(s->default_value);
   } else if (G_IS_PARAM_SPEC_STRING(spec)) {
     const gchar *text = g_value_get_string(fallback);
     facts.fallback = text != nullptr ? printf_string("\"%s\"", text) : "NULL";
