@@ -168,33 +168,37 @@ PropertyFacts property_facts(GParamSpec *spec) {
   return facts;
 }
 
-/* In gst-inspect-1.0's words. */
-std::string property_flags(GParamSpec *spec) {
-  std::vector<std::string> words;
-  if (spec->flags & G_PARAM_READABLE)
-    words.emplace_back("readable");
-  if (spec->flags & G_PARAM_WRITABLE)
-    words.emplace_back("writable");
-  if (spec->flags & G_PARAM_CONSTRUCT_ONLY)
-    words.emplace_back("construct-only");
-  else if (spec->flags & G_PARAM_CONSTRUCT)
-    words.emplace_back("construct");
-  if (spec->flags & G_PARAM_DEPRECATED)
-    words.emplace_back("deprecated");
-  if (spec->flags & GST_PARAM_CONTROLLABLE)
-    words.emplace_back("controllable");
-  if (spec->flags & GST_PARAM_CONDITIONALLY_AVAILABLE)
-    words.emplace_back("conditionally available");
-  if (spec->flags & GST_PARAM_MUTABLE_PLAYING)
-    words.emplace_back("changeable in NULL, READY, PAUSED or PLAYING state");
-  else if (spec->flags & GST_PARAM_MUTABLE_PAUSED)
-    words.emplace_back("changeable only in NULL, READY or PAUSED state");
-  else if (spec->flags & GST_PARAM_MUTABLE_READY)
-    words.emplace_back("changeable only in NULL or READY state");
+/* "a, b, c" */
+std::string join(const std::vector<std::string> &words) {
   std::string text;
   for (const auto &word : words)
     text += (text.empty() ? "" : ", ") + word;
   return text;
+}
+
+/* In gst-inspect-1.0's words. */
+std::string property_flags(GParamSpec *spec) {
+  /* Each row names the first of its flags that is set: construct-only before
+   * construct, the widest state a property is changeable in first. */
+  const std::vector<std::vector<std::pair<guint, const char *>>> rows = {
+      {{G_PARAM_READABLE, "readable"}},
+      {{G_PARAM_WRITABLE, "writable"}},
+      {{G_PARAM_CONSTRUCT_ONLY, "construct-only"}, {G_PARAM_CONSTRUCT, "construct"}},
+      {{G_PARAM_DEPRECATED, "deprecated"}},
+      {{GST_PARAM_CONTROLLABLE, "controllable"}},
+      {{GST_PARAM_CONDITIONALLY_AVAILABLE, "conditionally available"}},
+      {{GST_PARAM_MUTABLE_PLAYING, "changeable in NULL, READY, PAUSED or PLAYING state"},
+       {GST_PARAM_MUTABLE_PAUSED, "changeable only in NULL, READY or PAUSED state"},
+       {GST_PARAM_MUTABLE_READY, "changeable only in NULL or READY state"}},
+  };
+  std::vector<std::string> words;
+  for (const auto &row : rows) {
+    const auto set = std::find_if(row.begin(), row.end(),
+                                  [&](const auto &entry) { return spec->flags & entry.first; });
+    if (set != row.end())
+      words.emplace_back(set->second);
+  }
+  return join(words);
 }
 
 /* Types an element's own API is made of, below GstElement: its properties and
@@ -241,27 +245,17 @@ void write_properties(GType element_type, std::set<GType> &enums) {
 /* ---- signals ---------------------------------------------------------------- */
 
 std::string signal_flags(GSignalFlags flags) {
+  const std::pair<GSignalFlags, const char *> names[] = {
+      {G_SIGNAL_RUN_FIRST, "run-first"},     {G_SIGNAL_RUN_LAST, "run-last"},
+      {G_SIGNAL_RUN_CLEANUP, "run-cleanup"}, {G_SIGNAL_NO_RECURSE, "no-recurse"},
+      {G_SIGNAL_DETAILED, "detailed"},       {G_SIGNAL_ACTION, "action"},
+      {G_SIGNAL_NO_HOOKS, "no-hooks"},       {G_SIGNAL_DEPRECATED, "deprecated"},
+  };
   std::vector<std::string> words;
-  if (flags & G_SIGNAL_RUN_FIRST)
-    words.emplace_back("run-first");
-  if (flags & G_SIGNAL_RUN_LAST)
-    words.emplace_back("run-last");
-  if (flags & G_SIGNAL_RUN_CLEANUP)
-    words.emplace_back("run-cleanup");
-  if (flags & G_SIGNAL_NO_RECURSE)
-    words.emplace_back("no-recurse");
-  if (flags & G_SIGNAL_DETAILED)
-    words.emplace_back("detailed");
-  if (flags & G_SIGNAL_ACTION)
-    words.emplace_back("action");
-  if (flags & G_SIGNAL_NO_HOOKS)
-    words.emplace_back("no-hooks");
-  if (flags & G_SIGNAL_DEPRECATED)
-    words.emplace_back("deprecated");
-  std::string text;
-  for (const auto &word : words)
-    text += (text.empty() ? "" : ", ") + word;
-  return text;
+  for (const auto &[flag, name] : names)
+    if (flags & flag)
+      words.emplace_back(name);
+  return join(words);
 }
 
 void write_signals(GType element_type, std::set<GType> &enums) {
@@ -310,28 +304,13 @@ void write_signals(GType element_type, std::set<GType> &enums) {
 
 /* ---- pad templates ---------------------------------------------------------- */
 
-const char *direction_name(GstPadDirection direction) {
-  switch (direction) {
-  case GST_PAD_SRC:
-    return "src";
-  case GST_PAD_SINK:
-    return "sink";
-  default:
-    return "unknown";
-  }
-}
-
-const char *presence_name(GstPadPresence presence) {
-  switch (presence) {
-  case GST_PAD_ALWAYS:
-    return "always";
-  case GST_PAD_SOMETIMES:
-    return "sometimes";
-  case GST_PAD_REQUEST:
-    return "request";
-  default:
-    return "unknown";
-  }
+/* The nick GStreamer registers for an enum value ("src", "always"). */
+std::string enum_nick(GType type, gint value) {
+  GEnumClass *klass = G_ENUM_CLASS(g_type_class_ref(type));
+  const GEnumValue *entry = g_enum_get_value(klass, value);
+  std::string nick = entry != nullptr ? entry->value_nick : "unknown";
+  g_type_class_unref(klass);
+  return nick;
 }
 
 void write_pad_templates(GstElementFactory *factory) {
@@ -346,8 +325,9 @@ void write_pad_templates(GstElementFactory *factory) {
   std::printf("### Pad templates\n\n");
   for (GstStaticPadTemplate *pad : templates) {
     std::printf("#### %s\n\n", pad->name_template);
-    std::printf("Direction %s, presence %s.\n\n", direction_name(pad->direction),
-                presence_name(pad->presence));
+    std::printf("Direction %s, presence %s.\n\n",
+                enum_nick(GST_TYPE_PAD_DIRECTION, pad->direction).c_str(),
+                enum_nick(GST_TYPE_PAD_PRESENCE, pad->presence).c_str());
     GstCaps *caps = gst_static_caps_get(&pad->static_caps);
     std::printf("```\n");
     if (gst_caps_is_any(caps)) {
@@ -403,6 +383,24 @@ void write_messages(const char *element) {
 
 /* ---- enums ------------------------------------------------------------------ */
 
+/* The table rows of an enum's (Class GEnumClass) or a flags type's
+ * (GFlagsClass) values: the value (flags in hex), nick and description. */
+template <typename Class> void write_value_rows(GType type) {
+  auto *klass = static_cast<Class *>(g_type_class_ref(type));
+  for (guint i = 0; i < klass->n_values; ++i) {
+    const auto &value = klass->values[i];
+    std::string number;
+    if constexpr (std::is_same_v<Class, GEnumClass>)
+      number = printf_string("%d", value.value);
+    else
+      number = printf_string("0x%08x", value.value);
+    /* value_name is the description in GStreamer's enums and flags. */
+    std::printf("| %s | %s | %s |\n", number.c_str(), code(value.value_nick).c_str(),
+                cell(value.value_name).c_str());
+  }
+  g_type_class_unref(klass);
+}
+
 void write_enums(const std::set<GType> &types) {
   std::vector<GType> sorted(types.begin(), types.end());
   std::sort(sorted.begin(), sorted.end(),
@@ -413,24 +411,10 @@ void write_enums(const std::set<GType> &types) {
   for (GType type : sorted) {
     std::printf("### %s\n\n", g_type_name(type));
     std::printf("| Value | Nick | Description |\n|---|---|---|\n");
-    if (G_TYPE_IS_ENUM(type)) {
-      GEnumClass *klass = G_ENUM_CLASS(g_type_class_ref(type));
-      for (guint i = 0; i < klass->n_values; ++i) {
-        const GEnumValue &value = klass->values[i];
-        /* GEnumValue's value_name is the description in GStreamer's enums. */
-        std::printf("| %d | %s | %s |\n", value.value, code(value.value_nick).c_str(),
-                    cell(value.value_name).c_str());
-      }
-      g_type_class_unref(klass);
-    } else {
-      GFlagsClass *klass = G_FLAGS_CLASS(g_type_class_ref(type));
-      for (guint i = 0; i < klass->n_values; ++i) {
-        const GFlagsValue &value = klass->values[i];
-        std::printf("| 0x%08x | %s | %s |\n", value.value, code(value.value_nick).c_str(),
-                    cell(value.value_name).c_str());
-      }
-      g_type_class_unref(klass);
-    }
+    if (G_TYPE_IS_ENUM(type))
+      write_value_rows<GEnumClass>(type);
+    else
+      write_value_rows<GFlagsClass>(type);
     std::printf("\n");
   }
 }
