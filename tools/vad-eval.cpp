@@ -40,6 +40,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -50,18 +51,27 @@ using eval::NoiseKind;
 constexpr double kClean = 1000.0; /* the SNR value that means "no noise" */
 
 enum class Detector { kBuiltin, kSilero, kWebrtcdsp, kRemovesilence };
+const std::pair<Detector, const char *> kDetectorNames[] = {
+    {Detector::kBuiltin, "builtin"},
+    {Detector::kSilero, "silero"},
+    {Detector::kWebrtcdsp, "webrtcdsp"},
+    {Detector::kRemovesilence, "removesilence"},
+};
+
 const char *detector_name(Detector d) {
-  switch (d) {
-  case Detector::kBuiltin:
-    return "builtin";
-  case Detector::kSilero:
-    return "silero";
-  case Detector::kWebrtcdsp:
-    return "webrtcdsp";
-  case Detector::kRemovesilence:
-    return "removesilence";
-  }
+  for (const auto &[detector, name] : kDetectorNames)
+    if (detector == d)
+      return name;
   return "?";
+}
+
+bool parse_detector(const std::string &text, Detector *out) {
+  for (const auto &[detector, name] : kDetectorNames)
+    if (text == name) {
+      *out = detector;
+      return true;
+    }
+  return false;
 }
 
 /* The turn rule's defaults are pausedetect's: one source, TurnConfig. */
@@ -144,6 +154,22 @@ std::vector<std::string> split(const std::string &text) {
     if (!part.empty())
       parts.push_back(part);
   return parts;
+}
+
+/* A comma-separated list: each item through `parse` (false for a bad one).
+ * False when an item is bad or there is none; `out` holds the good ones. */
+template <typename T, typename Parse>
+bool parse_list(const std::string &text, std::vector<T> *out, Parse parse) {
+  out->clear();
+  bool ok = true;
+  for (const auto &item : split(text)) {
+    T value;
+    if (parse(item, &value))
+      out->push_back(value);
+    else
+      ok = false;
+  }
+  return ok && !out->empty();
 }
 
 bool parse_double(const std::string &text, double *out) {
@@ -246,51 +272,23 @@ int parse_options(int argc, char **argv, Options *o) {
       ok = value == "very-low" || value == "low" || value == "moderate" || value == "high";
       o->webrtc_likelihood = value;
     } else if (arg == "--snr") {
-      o->snrs.clear();
-      for (const auto &p : split(value)) {
-        if (p == "clean")
-          o->snrs.push_back(kClean);
-        else if (parse_double(p, &number) && number > -30 && number < 100)
-          o->snrs.push_back(number);
-        else
-          ok = false;
-      }
-      ok = ok && !o->snrs.empty();
+      ok = parse_list(value, &o->snrs, [](const std::string &p, double *snr) {
+        if (p == "clean") {
+          *snr = kClean;
+          return true;
+        }
+        return parse_double(p, snr) && *snr > -30 && *snr < 100;
+      });
     } else if (arg == "--levels") {
-      o->levels.clear();
-      for (const auto &p : split(value)) {
-        if (parse_double(p, &number) && number <= 0 && number >= -60)
-          o->levels.push_back(number);
-        else
-          ok = false;
-      }
-      ok = ok && !o->levels.empty();
+      ok = parse_list(value, &o->levels, [](const std::string &p, double *level) {
+        return parse_double(p, level) && *level <= 0 && *level >= -60;
+      });
     } else if (arg == "--noise") {
-      o->noises.clear();
-      for (const auto &p : split(value)) {
-        NoiseKind kind;
-        if (eval::parse_noise(p, &kind))
-          o->noises.push_back(kind);
-        else
-          ok = false;
-      }
-      ok = ok && !o->noises.empty();
+      ok = parse_list(value, &o->noises, eval::parse_noise);
     } else if (arg == "--model") {
       o->model_path = value;
     } else if (arg == "--detectors") {
-      o->detectors.clear();
-      for (const auto &p : split(value)) {
-        bool known = false;
-        for (Detector d : {Detector::kBuiltin, Detector::kSilero, Detector::kWebrtcdsp,
-                           Detector::kRemovesilence}) {
-          if (p == detector_name(d)) {
-            o->detectors.push_back(d);
-            known = true;
-          }
-        }
-        ok = ok && known;
-      }
-      ok = ok && !o->detectors.empty();
+      ok = parse_list(value, &o->detectors, parse_detector);
     } else {
       std::fprintf(stderr, "vad-eval: unknown option %s (see --help)\n", arg.c_str());
       return 2;

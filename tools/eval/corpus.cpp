@@ -517,24 +517,42 @@ bool build_corpus(const std::string &data_dir, const CorpusConfig &config, Corpu
 
 /* ---- noise ------------------------------------------------------------------ */
 
+namespace {
+
+struct NoiseInfo {
+  NoiseKind kind;
+  const char *name;
+  const char *description;
+};
+
+const NoiseInfo kNoises[] = {
+    {NoiseKind::kAlsa, "alsa",
+     "recorded: alsa-utils Noise.wav (stationary, about pink up to 12 kHz), 48 kHz "
+     "decimated to 16 kHz, looped every ~1.36 s with a 50 ms cross-fade"},
+    {NoiseKind::kPink, "pink", "synthetic pink (-3 dB/octave, Voss-McCartney, 16 rows), seeded"},
+    {NoiseKind::kBrown, "brown",
+     "synthetic brown (-6 dB/octave above ~13 Hz, leaky integrated white), seeded"},
+    {NoiseKind::kWhite, "white", "synthetic white (Gaussian), seeded"},
+};
+
+const NoiseInfo *noise_info(NoiseKind kind) {
+  for (const NoiseInfo &info : kNoises)
+    if (info.kind == kind)
+      return &info;
+  return nullptr;
+}
+
+} /* namespace */
+
 const char *noise_name(NoiseKind kind) {
-  switch (kind) {
-  case NoiseKind::kAlsa:
-    return "alsa";
-  case NoiseKind::kPink:
-    return "pink";
-  case NoiseKind::kBrown:
-    return "brown";
-  case NoiseKind::kWhite:
-    return "white";
-  }
-  return "?";
+  const NoiseInfo *info = noise_info(kind);
+  return info != nullptr ? info->name : "?";
 }
 
 bool parse_noise(const std::string &text, NoiseKind *kind) {
-  for (NoiseKind k : {NoiseKind::kAlsa, NoiseKind::kPink, NoiseKind::kBrown, NoiseKind::kWhite}) {
-    if (text == noise_name(k)) {
-      *kind = k;
+  for (const NoiseInfo &info : kNoises) {
+    if (text == info.name) {
+      *kind = info.kind;
       return true;
     }
   }
@@ -542,18 +560,8 @@ bool parse_noise(const std::string &text, NoiseKind *kind) {
 }
 
 std::string noise_description(NoiseKind kind) {
-  switch (kind) {
-  case NoiseKind::kAlsa:
-    return "recorded: alsa-utils Noise.wav (stationary, about pink up to 12 kHz), 48 kHz "
-           "decimated to 16 kHz, looped every ~1.36 s with a 50 ms cross-fade";
-  case NoiseKind::kPink:
-    return "synthetic pink (-3 dB/octave, Voss-McCartney, 16 rows), seeded";
-  case NoiseKind::kBrown:
-    return "synthetic brown (-6 dB/octave above ~13 Hz, leaky integrated white), seeded";
-  case NoiseKind::kWhite:
-    return "synthetic white (Gaussian), seeded";
-  }
-  return "?";
+  const NoiseInfo *info = noise_info(kind);
+  return info != nullptr ? info->description : "?";
 }
 
 bool make_noise(NoiseKind kind, std::size_t length, std::uint32_t seed,
