@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <fcntl.h>
@@ -287,29 +288,31 @@ __attribute__((target("avx2,fma"))) void gemm_avx2(const Gemm &layer, const Rows
 }
 #endif
 
+/* Calls kernel(std::integral_constant<int, P>) with P the layer's positions
+ * per row block as a compile-time constant: 4, 2, or 1 for any other count. */
+template <typename Kernel> void with_positions(int positions, Kernel kernel) {
+  switch (positions) {
+  case 4:
+    return kernel(std::integral_constant<int, 4>());
+  case 2:
+    return kernel(std::integral_constant<int, 2>());
+  default:
+    return kernel(std::integral_constant<int, 1>());
+  }
+}
+
 void gemm(const Gemm &layer, const Rows &rows, float *out, bool relu, bool avx2) {
 #if VOICEKIT_SILERO_X86
-  if (avx2) {
-    switch (layer.positions) {
-    case 4:
-      return gemm_avx2<4>(layer, rows, out, relu);
-    case 2:
-      return gemm_avx2<2>(layer, rows, out, relu);
-    default:
-      return gemm_avx2<1>(layer, rows, out, relu);
-    }
-  }
+  if (avx2)
+    return with_positions(layer.positions, [&](auto positions) {
+      gemm_avx2<decltype(positions)::value>(layer, rows, out, relu);
+    });
 #else
   (void)avx2;
 #endif
-  switch (layer.positions) {
-  case 4:
-    return gemm_portable<4>(layer, rows, out, relu);
-  case 2:
-    return gemm_portable<2>(layer, rows, out, relu);
-  default:
-    return gemm_portable<1>(layer, rows, out, relu);
-  }
+  with_positions(layer.positions, [&](auto positions) {
+    gemm_portable<decltype(positions)::value>(layer, rows, out, relu);
+  });
 }
 
 /* Four lanes (the four STFT frames) of floats. */
