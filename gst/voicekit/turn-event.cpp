@@ -5,6 +5,45 @@
  */
 #include "turn-event.h"
 
+namespace {
+
+/* The session's fields on an event structure: its "webrtc-id" and the
+ * "context" itself; nothing without a session. */
+void set_session_fields(GstStructure *structure, GstVoiceKitSessionContext *context) {
+  if (context != nullptr)
+    gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
+                      gst_voicekit_session_context_get_webrtc_id(context), "context",
+                      GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
+}
+
+/* The structure of a custom downstream (not sticky) event named `name`;
+ * nullptr for any other event. */
+const GstStructure *downstream_structure(GstEvent *event, const gchar *name) {
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM || !gst_event_has_name(event, name))
+    return nullptr;
+  return gst_event_get_structure(event);
+}
+
+/* The fields a parse function was asked for (out not nullptr): a guint64,
+ * `fallback` when it is missing, and the session (a new reference, nullptr
+ * without one). */
+void read_uint64(const GstStructure *structure, const char *field, guint64 fallback, guint64 *out) {
+  if (out == nullptr)
+    return;
+  guint64 value = fallback;
+  *out = gst_structure_get_uint64(structure, field, &value) ? value : fallback;
+}
+
+void read_context(const GstStructure *structure, GstVoiceKitSessionContext **context) {
+  if (context == nullptr)
+    return;
+  *context = nullptr;
+  if (gst_structure_has_field_typed(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT))
+    gst_structure_get(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
+}
+
+} /* namespace */
+
 const gchar *gst_voicekit_turn_event_type_to_string(GstVoiceKitTurnEventType type) {
   return type == GST_VOICEKIT_TURN_EVENT_PAUSE ? "pause" : "speech-start";
 }
@@ -20,10 +59,7 @@ GstStructure *gst_voicekit_turn_structure_new(const gchar *name, GstVoiceKitTurn
       G_TYPE_UINT64, stream_time, "speech-start", G_TYPE_UINT64, speech_start, nullptr);
   if (type == GST_VOICEKIT_TURN_EVENT_PAUSE)
     gst_structure_set(structure, "speech-end", G_TYPE_UINT64, speech_end, nullptr);
-  if (context != nullptr)
-    gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
-                      gst_voicekit_session_context_get_webrtc_id(context), "context",
-                      GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
+  set_session_fields(structure, context);
   return structure;
 }
 
@@ -43,32 +79,19 @@ gboolean gst_voicekit_event_parse_turn(GstEvent *event, GstVoiceKitTurnEventType
                                        GstClockTime *speech_end,
                                        GstVoiceKitSessionContext **context) {
   g_return_val_if_fail(GST_IS_EVENT(event), FALSE);
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM ||
-      !gst_event_has_name(event, GST_VOICEKIT_TURN_EVENT_NAME))
+  const GstStructure *structure = downstream_structure(event, GST_VOICEKIT_TURN_EVENT_NAME);
+  if (structure == nullptr)
     return FALSE;
-  const GstStructure *structure = gst_event_get_structure(event);
   const gchar *kind = gst_structure_get_string(structure, "event");
   if (type != nullptr)
     *type = g_strcmp0(kind, "pause") == 0 ? GST_VOICEKIT_TURN_EVENT_PAUSE
                                           : GST_VOICEKIT_TURN_EVENT_SPEECH_START;
-  guint64 value = GST_CLOCK_TIME_NONE;
-  if (utterance != nullptr)
-    *utterance = gst_structure_get_uint64(structure, "utterance", &value) ? value : 0;
-  auto read_time = [structure](const char *field, GstClockTime *out) {
-    if (out == nullptr)
-      return;
-    guint64 time = GST_CLOCK_TIME_NONE;
-    *out = gst_structure_get_uint64(structure, field, &time) ? time : GST_CLOCK_TIME_NONE;
-  };
-  read_time("running-time", running_time);
-  read_time("stream-time", stream_time);
-  read_time("speech-start", speech_start);
-  read_time("speech-end", speech_end);
-  if (context != nullptr) {
-    *context = nullptr;
-    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT))
-      gst_structure_get(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
-  }
+  read_uint64(structure, "utterance", 0, utterance);
+  read_uint64(structure, "running-time", GST_CLOCK_TIME_NONE, running_time);
+  read_uint64(structure, "stream-time", GST_CLOCK_TIME_NONE, stream_time);
+  read_uint64(structure, "speech-start", GST_CLOCK_TIME_NONE, speech_start);
+  read_uint64(structure, "speech-end", GST_CLOCK_TIME_NONE, speech_end);
+  read_context(structure, context);
   return TRUE;
 }
 
@@ -106,10 +129,7 @@ GstEvent *gst_voicekit_event_new_utterance(GstVoiceKitUtteranceEventType type, g
       gst_structure_new(GST_VOICEKIT_UTTERANCE_EVENT_NAME, "event", G_TYPE_STRING,
                         type == GST_VOICEKIT_UTTERANCE_EVENT_END ? "end" : "start", "utterance",
                         G_TYPE_UINT64, utterance, nullptr);
-  if (context != nullptr)
-    gst_structure_set(structure, "webrtc-id", G_TYPE_STRING,
-                      gst_voicekit_session_context_get_webrtc_id(context), "context",
-                      GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
+  set_session_fields(structure, context);
   return gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, structure);
 }
 
@@ -117,21 +137,14 @@ gboolean gst_voicekit_event_parse_utterance(GstEvent *event, GstVoiceKitUtteranc
                                             guint64 *utterance,
                                             GstVoiceKitSessionContext **context) {
   g_return_val_if_fail(GST_IS_EVENT(event), FALSE);
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM ||
-      !gst_event_has_name(event, GST_VOICEKIT_UTTERANCE_EVENT_NAME))
+  const GstStructure *structure = downstream_structure(event, GST_VOICEKIT_UTTERANCE_EVENT_NAME);
+  if (structure == nullptr)
     return FALSE;
-  const GstStructure *structure = gst_event_get_structure(event);
   if (type != nullptr)
     *type = g_strcmp0(gst_structure_get_string(structure, "event"), "end") == 0
                 ? GST_VOICEKIT_UTTERANCE_EVENT_END
                 : GST_VOICEKIT_UTTERANCE_EVENT_START;
-  guint64 value = 0;
-  if (utterance != nullptr)
-    *utterance = gst_structure_get_uint64(structure, "utterance", &value) ? value : 0;
-  if (context != nullptr) {
-    *context = nullptr;
-    if (gst_structure_has_field_typed(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT))
-      gst_structure_get(structure, "context", GST_TYPE_VOICEKIT_SESSION_CONTEXT, context, nullptr);
-  }
+  read_uint64(structure, "utterance", 0, utterance);
+  read_context(structure, context);
   return TRUE;
 }
