@@ -2,6 +2,7 @@
 #include "collector.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace voicekit::reply {
 
@@ -10,6 +11,12 @@ constexpr uint64_t kNsPerSecond = 1000000000ULL;
 // Two timestamps this close (in frames) are the same instant: rounding of
 // upstream timestamps must not read as a gap.
 constexpr uint64_t kJitterFrames = 2;
+
+// a + b, saturating at the largest 64-bit time instead of wrapping around (a
+// hostile segment base or timestamp near 2^64 ns).
+uint64_t add_time(uint64_t a, uint64_t b) {
+  return b <= UINT64_MAX - a ? a + b : UINT64_MAX;
+}
 } // namespace
 
 void UtteranceCollector::configure(int rate, int bytes_per_frame, uint64_t preroll_ns,
@@ -42,9 +49,10 @@ uint64_t UtteranceCollector::ns_to_frames(uint64_t ns) const {
 
 uint64_t UtteranceCollector::end_ns() const {
   if (collecting_)
-    return utterance_.start_ns +
-           frames_to_ns(utterance_.data.size() / std::max<std::size_t>(bpf_, 1));
-  return history_start_ns_ + frames_to_ns(history_.size() / std::max<std::size_t>(bpf_, 1));
+    return add_time(utterance_.start_ns,
+                    frames_to_ns(utterance_.data.size() / std::max<std::size_t>(bpf_, 1)));
+  return add_time(history_start_ns_,
+                  frames_to_ns(history_.size() / std::max<std::size_t>(bpf_, 1)));
 }
 
 void UtteranceCollector::trim_history(uint64_t keep_frames) {
@@ -54,7 +62,7 @@ void UtteranceCollector::trim_history(uint64_t keep_frames) {
     return;
   const uint64_t drop = held - keep_frames;
   history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(drop * bpf_));
-  history_start_ns_ += frames_to_ns(drop);
+  history_start_ns_ = add_time(history_start_ns_, frames_to_ns(drop));
 }
 
 void UtteranceCollector::push(uint64_t start_ns, const uint8_t *data, std::size_t frames) {
@@ -72,7 +80,8 @@ void UtteranceCollector::push(uint64_t start_ns, const uint8_t *data, std::size_
   }
   const uint64_t expected = end_ns();
   const uint64_t jitter = frames_to_ns(kJitterFrames);
-  if (history_.empty() || start_ns + jitter < expected || start_ns > expected + jitter) {
+  if (history_.empty() || add_time(start_ns, jitter) < expected ||
+      start_ns > add_time(expected, jitter)) {
     history_.clear();
     history_start_ns_ = start_ns;
   }
@@ -89,7 +98,7 @@ void UtteranceCollector::begin(uint64_t onset_ns) {
   const uint64_t skip =
       onset_ns > history_start_ns_ ? std::min(held, ns_to_frames(onset_ns - history_start_ns_)) : 0;
   const uint64_t take = std::min<uint64_t>(held - skip, max_frames_);
-  utterance_.start_ns = history_start_ns_ + frames_to_ns(skip);
+  utterance_.start_ns = add_time(history_start_ns_, frames_to_ns(skip));
   utterance_.truncated = take < held - skip;
   utterance_.data.assign(history_.begin() + static_cast<std::ptrdiff_t>(skip * bpf_),
                          history_.begin() + static_cast<std::ptrdiff_t>((skip + take) * bpf_));

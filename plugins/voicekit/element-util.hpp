@@ -57,6 +57,35 @@ inline GstClockTime running_time_of_stream_time(const GstSegment &segment, GstCl
   return running_time_of(segment, position);
 }
 
+/* a + b for clock times, saturating at the largest valid one instead of
+ * wrapping around (or reaching GST_CLOCK_TIME_NONE); NONE if either is. */
+inline GstClockTime time_add(GstClockTime a, GstClockTime b) {
+  if (!GST_CLOCK_TIME_IS_VALID(a) || !GST_CLOCK_TIME_IS_VALID(b))
+    return GST_CLOCK_TIME_NONE;
+  constexpr GstClockTime kLast = GST_CLOCK_TIME_NONE - 1;
+  return b <= kLast - a ? a + b : kLast;
+}
+
+/* |a - b| for clock times. */
+inline GstClockTime time_distance(GstClockTime a, GstClockTime b) {
+  return a > b ? a - b : b - a;
+}
+
+/* Running time of a buffer timestamp `pts`, like running_time_of(), but a
+ * segment base near G_MAXUINT64 saturates instead of wrapping around, and a
+ * time before the segment's start counts back from its base (down to 0). */
+inline GstClockTime running_time_saturated(const GstSegment &segment, GstClockTime pts) {
+  GstSegment unbased = segment;
+  unbased.base = 0;
+  guint64 offset = 0;
+  const gint sign = gst_segment_to_running_time_full(&unbased, GST_FORMAT_TIME, pts, &offset);
+  if (sign > 0)
+    return time_add(segment.base, offset);
+  if (sign < 0)
+    return segment.base > offset ? segment.base - offset : 0;
+  return 0;
+}
+
 /* The session of `buffer` (its meta), else of the pad's sticky event; a
  * reference, or nullptr. */
 inline GstVoiceKitSessionContext *session_of(GstPad *sinkpad, GstBuffer *buffer) {

@@ -38,7 +38,8 @@
  * Properties (all writable in every state; durations in nanoseconds):
  * `handler` (echo), `command` (NULL), `handler-timeout` (30 s),
  * `can-interrupt` (TRUE), `max-utterance-duration` (60 s), `send-gaps`
- * (FALSE), `post-messages` (TRUE). Each is described where it is installed.
+ * (FALSE), `post-messages` (TRUE), `max-gap` (5 s), `max-reply-buffer`
+ * (5 s). Each is described where it is installed.
  *
  * Each utterance runs from its onset (pausedetect's `speech-start`, its
  * speech pad included; a pre-roll sized from pausedetect's settings keeps
@@ -87,7 +88,17 @@
  * first reply span is pushed at once, up to one input buffer ahead. When the
  * pipeline is not live (files), output waits for the handler, so the output
  * is the same sample for sample on every run. EOS waits for the reply in
- * flight (at most `handler-timeout`); FLUSH drops everything.
+ * flight (at most `handler-timeout`); FLUSH drops everything. A jump in the
+ * input's running time (a timestamp, a segment, a GAP) beyond `max-gap`
+ * forward, or back by more than 40 ms, is a discontinuity: the output goes on
+ * from the new position, its next buffer marked DISCONT, nothing filled. A
+ * state change (downstream flushing) is never reported as an error.
+ *
+ * Bounds: a reply holds at most `max-reply-buffer` of audio queued ahead of
+ * what plays; beyond it the handler waits (a command's stdout is not read,
+ * `push-reply` blocks, a `reply_sink` chain blocks) until the output has
+ * played some, or the reply is stopped. That wait does not count against
+ * `handler-timeout`.
  *
  * Messages, element messages named `replyonpause` (unless `post-messages`
  * is FALSE), all with `event` (string), `webrtc-id` (string, when the audio
@@ -140,6 +151,8 @@ enum {
   PROP_MAX_UTTERANCE_DURATION,
   PROP_SEND_GAPS,
   PROP_POST_MESSAGES,
+  PROP_MAX_GAP,
+  PROP_MAX_REPLY_BUFFER,
 };
 
 enum {
@@ -412,6 +425,12 @@ static void gst_voicekit_reply_on_pause_set_property(GObject *object, guint prop
   case PROP_POST_MESSAGES:
     settings.post_messages = g_value_get_boolean(value);
     break;
+  case PROP_MAX_GAP:
+    settings.max_gap = g_value_get_uint64(value);
+    break;
+  case PROP_MAX_REPLY_BUFFER:
+    settings.max_reply_buffer = g_value_get_uint64(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -444,6 +463,12 @@ static void gst_voicekit_reply_on_pause_get_property(GObject *object, guint prop
     break;
   case PROP_POST_MESSAGES:
     g_value_set_boolean(value, settings.post_messages);
+    break;
+  case PROP_MAX_GAP:
+    g_value_set_uint64(value, settings.max_gap);
+    break;
+  case PROP_MAX_REPLY_BUFFER:
+    g_value_set_uint64(value, settings.max_reply_buffer);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -506,12 +531,15 @@ static void install_properties(GObjectClass *gobject_class) {
    *
    * Program and arguments for `handler=command`, split like a shell line
    * (g_shell_parse_argv()) but run without a shell, in its own process
-   * group. It gets the utterance as a WAV file on stdin and `WEBRTC_ID` and
-   * `UTTERANCE` in its environment (the id never goes on a command line), and
-   * writes the reply as a WAV stream on stdout, played as it comes. A
-   * non-zero exit, no or broken WAV, or exceeding
+   * group, under a reaper process: nothing it starts (in any session)
+   * outlives its call. It gets the utterance as a WAV file on stdin and
+   * `WEBRTC_ID` and `UTTERANCE` in its environment (the id never goes on a
+   * command line), and writes the reply as a WAV stream on stdout, played as
+   * it comes. The reply is complete when the WAV's declared data length has
+   * come, or when the program has exited (what it left holding stdout gets
+   * 1 s, then is killed). A non-zero exit, no or broken WAV, or exceeding
    * #GstVoiceKitReplyOnPause:handler-timeout is a `handler-error`; an
-   * interruption or timeout sends SIGTERM to the process group, SIGKILL
+   * interruption or timeout sends SIGTERM to everything it started, SIGKILL
    * 200 ms later. Default NULL: none (the reply fails).
    *
    * Since: 0.2
@@ -586,6 +614,40 @@ static void install_properties(GObjectClass *gobject_class) {
   element::install_bool_property(
       gobject_class, PROP_POST_MESSAGES, "post-messages", "Post messages",
       "Post replyonpause element messages (default TRUE)", DEFAULT_POST_MESSAGES);
+  /**
+   * GstVoiceKitReplyOnPause:max-gap:
+   *
+   * Longest jump forward in the input's running time, in nanoseconds, that
+   * the output fills (silence, or GAP events with send-gaps). A longer one
+   * (a timestamp or segment jump, a GAP event longer than this), or a jump
+   * back by more than 40 ms, is a discontinuity: the output goes on from the
+   * input's new position, its next buffer marked DISCONT, and fills nothing.
+   * Default 5 s.
+   *
+   * Since: 0.2
+   */
+  element::install_time_property(gobject_class, PROP_MAX_GAP, "max-gap", "Max gap",
+                                 "Longest input jump (ns) filled; longer: a discontinuity "
+                                 "(default 5 s)",
+                                 10 * GST_MSECOND, 3600 * GST_SECOND, DEFAULT_MAX_GAP);
+  /**
+   * GstVoiceKitReplyOnPause:max-reply-buffer:
+   *
+   * Reply audio, in nanoseconds, queued ahead of what plays before its
+   * handler is held back: a command's stdout is not read, `push-reply`
+   * blocks its caller (and returns FALSE if the reply is stopped meanwhile:
+   * interruption, flush, state change), a `reply_sink` chain blocks, until
+   * the output has played some. The wait does not count against
+   * #GstVoiceKitReplyOnPause:handler-timeout. A change applies from the next
+   * reply. Default 5 s.
+   *
+   * Since: 0.2
+   */
+  element::install_time_property(gobject_class, PROP_MAX_REPLY_BUFFER, "max-reply-buffer",
+                                 "Max reply buffer",
+                                 "Reply audio (ns) queued ahead of playing before its handler "
+                                 "waits (default 5 s)",
+                                 100 * GST_MSECOND, 3600 * GST_SECOND, DEFAULT_MAX_REPLY_BUFFER);
 }
 
 static void install_signals(GstVoiceKitReplyOnPauseClass *klass) {
@@ -647,10 +709,13 @@ static void install_signals(GstVoiceKitReplyOnPauseClass *klass) {
    *   channels: converted) and a buffer
    *
    * Action: queues a chunk of the reply; it plays as soon as possible. Any
-   * thread.
+   * thread. While #GstVoiceKitReplyOnPause:max-reply-buffer or more of the
+   * reply waits to play, blocks the calling thread until the output has
+   * played some (never on the streaming thread, which does not wait).
    *
    * Returns: FALSE when that reply takes no more audio (interrupted, ended,
-   * failed, not current) or the audio is broken (the reply then fails).
+   * failed, not current, also when that happens while it waits) or the audio
+   * is broken (the reply then fails).
    *
    * Since: 0.2
    */

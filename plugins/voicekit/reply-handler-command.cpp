@@ -3,8 +3,9 @@
  *
  * handler=command: runs `command` per utterance (no shell), the utterance as
  * WAV on its stdin, WEBRTC_ID and UTTERANCE in its environment, its stdout
- * read as a WAV stream and queued as reply audio as it comes. The process
- * itself is gst/reply/command.cpp; this file is the glue.
+ * read as a WAV stream and queued as reply audio as it comes (not read while
+ * max-reply-buffer of it waits to play). The process and its kill scope are
+ * gst/reply/command.cpp; this file is the glue.
  */
 #include "reply-handler.hpp"
 
@@ -106,34 +107,42 @@ void CommandHandler::run(const ReplyPtr &reply, GstSample *utterance, const Sett
   reply::WavReader reader;
   GstCaps *caps = nullptr;
   std::string output_error;
-  auto on_output = [&](const uint8_t *data, size_t size) -> bool {
+  using Take = reply::Command::Take;
+  /* Each piece of stdout: parsed, queued (waiting for room: backpressure),
+   * and the reply complete once the WAV's declared data length has come,
+   * whatever the command (or what it left behind) does with stdout then. */
+  auto on_output = [&](const uint8_t *data, size_t size) -> Take {
     if (reader.feed(data, size) == reply::WavReader::Status::kError) {
       output_error = "the reply on stdout is not WAV audio: " + reader.error();
-      return false;
+      return Take::kStop;
     }
     if (reader.audio_bytes_total() > MAX_COMMAND_OUTPUT) {
       output_error = "the reply on stdout is too long";
-      return false;
+      return Take::kStop;
     }
     if (!reader.has_format())
-      return true;
+      return Take::kMore;
     std::vector<uint8_t> audio = reader.take_audio();
-    if (audio.empty())
-      return true;
-    if (caps == nullptr)
-      caps = element::caps_of_wav(reader.format());
-    GstBuffer *buffer = element::buffer_of_vector(std::move(audio));
-    GstSample *sample = gst_sample_new(buffer, caps, nullptr, nullptr);
-    gst_buffer_unref(buffer);
-    /* false: interrupted or failed meanwhile; stop reading */
-    const bool queued = host_.registry->queue_audio(reply->utterance, sample);
-    gst_sample_unref(sample);
-    return queued;
+    if (!audio.empty()) {
+      if (caps == nullptr)
+        caps = element::caps_of_wav(reader.format());
+      GstBuffer *buffer = element::buffer_of_vector(std::move(audio));
+      GstSample *sample = gst_sample_new(buffer, caps, nullptr, nullptr);
+      gst_buffer_unref(buffer);
+      /* false: interrupted or failed meanwhile; stop reading */
+      const bool queued = host_.registry->queue_audio(reply->utterance, sample);
+      gst_sample_unref(sample);
+      if (!queued)
+        return Take::kStop;
+    }
+    return reader.status() == reply::WavReader::Status::kDone ? Take::kComplete : Take::kMore;
   };
 
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::microseconds(std::max<gint64>(0, reply->deadline_us - g_get_monotonic_time()));
+  /* Command::run() moves it by the time queue_audio() waited, as the
+   * registry does. */
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::microseconds(std::max<gint64>(
+                            0, host_.registry->deadline_of(reply) - g_get_monotonic_time()));
   const reply::Command::Outcome outcome =
       command.run(input, on_output, deadline, g_cancellable_get_fd(reply->cancellable));
   g_cancellable_release_fd(reply->cancellable);
@@ -141,6 +150,10 @@ void CommandHandler::run(const ReplyPtr &reply, GstSample *utterance, const Sett
     gst_caps_unref(caps);
 
   switch (outcome) {
+  case reply::Command::Outcome::kCompleted:
+    /* its WAV was complete; it did not exit (killed): the reply is whole */
+    host_.registry->end(reply->utterance);
+    break;
   case reply::Command::Outcome::kExited: {
     std::string wav_error;
     if (command.exit_status() != 0)

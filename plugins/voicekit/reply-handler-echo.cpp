@@ -15,7 +15,7 @@ public:
   using ReplyHandler::ReplyHandler;
 
   bool prepare(Reply &reply, GstSample *utterance) override {
-    reply.chunks.emplace_back(gst_sample_ref(utterance));
+    append_chunk(reply, utterance); /* not shared yet: no lock */
     reply.ended = true;
     return false;
   }

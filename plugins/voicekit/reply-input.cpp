@@ -9,6 +9,8 @@
 
 #include <gst/voicekit/voicekit.h>
 
+#include <algorithm>
+
 #define GST_CAT_DEFAULT gst_voicekit_reply_on_pause_debug
 
 namespace voicekit::replyonpause {
@@ -18,6 +20,10 @@ constexpr GstClockTime DEFAULT_PREROLL = GST_SECOND;
 constexpr GstClockTime PREROLL_MARGIN = 200 * GST_MSECOND;
 /* Output span when the input gives no duration to mirror. */
 constexpr GstClockTime DEFAULT_SPAN = 20 * GST_MSECOND;
+/* Input overlapping what came before by up to this (timestamp jitter) is
+ * absorbed; further back is a discontinuity (audiobasesink's default
+ * alignment threshold). */
+constexpr GstClockTime MAX_OVERLAP = 40 * GST_MSECOND;
 
 ReplyInput::ReplyInput(const ReplyHost &host, ReplyHandlers &handlers, ReplyOutput &output)
     : host_(host), handlers_(handlers), output_(output), preroll_(DEFAULT_PREROLL),
@@ -122,7 +128,7 @@ GstFlowReturn ReplyInput::chain(GstBuffer *buffer, const Settings &settings) {
   const GstClockTime duration =
       gst_util_uint64_scale_int(frames, GST_SECOND, GST_AUDIO_INFO_RATE(&info_));
   const GstClockTime start = GST_BUFFER_PTS_IS_VALID(buffer)
-                                 ? element::running_time_of(segment_, GST_BUFFER_PTS(buffer))
+                                 ? element::running_time_saturated(segment_, GST_BUFFER_PTS(buffer))
                                  : (end_ != GST_CLOCK_TIME_NONE ? end_ : 0);
 
   GstVoiceKitSessionContext *context = element::session_of(host_.sinkpad, buffer);
@@ -140,20 +146,45 @@ GstFlowReturn ReplyInput::chain(GstBuffer *buffer, const Settings &settings) {
   gst_buffer_unref(buffer);
   if (duration > 0)
     span_ = duration;
-  if (end_ == GST_CLOCK_TIME_NONE || start + duration > end_)
-    end_ = start + duration;
+  advance(start, element::time_add(start, duration), false, settings);
   return output_.drive(Drive::kInput, position(), settings);
+}
+
+/* The output fills silence up to where the input stands, and a hostile or
+ * broken timeline (a timestamp or segment base near G_MAXUINT64, a base of a
+ * million seconds) would make that almost forever: a jump forward beyond
+ * max-gap, or back beyond MAX_OVERLAP, is a discontinuity instead. So is a
+ * GAP longer than max-gap. */
+void ReplyInput::advance(GstClockTime start, GstClockTime end, bool gap, const Settings &settings) {
+  if (end_ != GST_CLOCK_TIME_NONE && ((start > end_ && start - end_ > settings.max_gap) ||
+                                      (start < end_ && end_ - start > MAX_OVERLAP))) {
+    GST_WARNING_OBJECT(host_.element,
+                       "input timeline jumps by %s%" GST_TIME_FORMAT " (max-gap %" GST_TIME_FORMAT
+                       "): a discontinuity, nothing filled",
+                       start < end_ ? "-" : "+", GST_TIME_ARGS(element::time_distance(start, end_)),
+                       GST_TIME_ARGS(settings.max_gap));
+    output_.discontinuity(start);
+    end_ = start;
+  }
+  if (gap && end > start && end - start > settings.max_gap) {
+    GST_WARNING_OBJECT(host_.element,
+                       "a GAP of %" GST_TIME_FORMAT " (max-gap %" GST_TIME_FORMAT
+                       "): a discontinuity, nothing filled",
+                       GST_TIME_ARGS(end - start), GST_TIME_ARGS(settings.max_gap));
+    output_.discontinuity(end);
+  }
+  if (end_ == GST_CLOCK_TIME_NONE || end > end_)
+    end_ = end;
 }
 
 GstFlowReturn ReplyInput::gap(GstEvent *event, const Settings &settings) {
   GstClockTime timestamp, duration;
   gst_event_parse_gap(event, &timestamp, &duration);
   if (GST_CLOCK_TIME_IS_VALID(timestamp) && GST_CLOCK_TIME_IS_VALID(duration)) {
-    guint64 running = 0;
-    if (gst_segment_to_running_time_full(&segment_, GST_FORMAT_TIME, timestamp + duration,
-                                         &running) > 0 &&
-        (end_ == GST_CLOCK_TIME_NONE || running > end_))
-      end_ = running;
+    const GstClockTime start = element::running_time_saturated(segment_, timestamp);
+    const GstClockTime end =
+        element::running_time_saturated(segment_, element::time_add(timestamp, duration));
+    advance(start, std::max(start, end), true, settings);
   }
   return output_.drive(Drive::kInput, position(), settings);
 }

@@ -54,6 +54,9 @@ public:
 
 private:
   InputPosition position() const;
+  /* The input reached [start, end) (a buffer, or a GAP when `gap`): moves
+   * end_, or starts the output again where a jump makes it discontinuous. */
+  void advance(GstClockTime start, GstClockTime end, bool gap, const Settings &settings);
   void reset_streaming();
   void check_liveness();
   void read_detector(const Settings &settings);

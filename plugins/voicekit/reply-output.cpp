@@ -18,6 +18,10 @@ namespace voicekit::replyonpause {
 
 /* Longest output buffer (a big input buffer, a long GAP, a long reply). */
 constexpr GstClockTime MAX_OUTPUT_BUFFER = GST_SECOND;
+/* Reply audio the output takes from the registry ahead of playing it: one
+ * buffer's worth (and a span). The rest stays queued there, where it holds
+ * the handler back (max-reply-buffer). */
+constexpr GstClockTime OUTPUT_HOLD = MAX_OUTPUT_BUFFER;
 
 /* ---- ConvertedAudio --------------------------------------------------------- */
 
@@ -102,7 +106,8 @@ ReplyOutput::ReplyOutput(GstElement *element, GstPad *srcpad, ReplyRegistry &reg
 }
 
 GstClockTime ReplyOutput::time_of(guint64 samples) const {
-  return base_ + gst_util_uint64_scale_int(samples, GST_SECOND, GST_AUDIO_INFO_RATE(&info_));
+  return element::time_add(
+      base_, gst_util_uint64_scale_int(samples, GST_SECOND, GST_AUDIO_INFO_RATE(&info_)));
 }
 
 GstClockTime ReplyOutput::position() const {
@@ -120,7 +125,7 @@ guint64 ReplyOutput::samples_until(GstClockTime until) const {
 
 /* The input's format when downstream takes it, else what downstream takes
  * nearest to it. */
-bool ReplyOutput::negotiate(const GstAudioInfo &input) {
+GstFlowReturn ReplyOutput::negotiate(const GstAudioInfo &input) {
   GstCaps *template_caps = gst_pad_get_pad_template_caps(srcpad_);
   GstCaps *peer = gst_pad_peer_query_caps(srcpad_, template_caps);
   gst_caps_unref(template_caps);
@@ -140,7 +145,12 @@ bool ReplyOutput::negotiate(const GstAudioInfo &input) {
   GstAudioInfo info;
   const bool ok = caps != nullptr && gst_audio_info_from_caps(&info, caps) &&
                   gst_pad_push_event(srcpad_, gst_event_new_caps(caps));
-  if (!ok) {
+  /* A caps event refused because the src pad is flushing (a state change
+   * deactivating it under the streaming thread) is no negotiation error. */
+  const bool flushing = !ok && caps != nullptr && GST_PAD_IS_FLUSHING(srcpad_);
+  if (flushing) {
+    GST_DEBUG_OBJECT(element_, "not negotiated: the src pad is flushing");
+  } else if (!ok) {
     GST_ELEMENT_ERROR(
         element_, CORE, NEGOTIATION, ("Downstream accepts no audio replyonpause makes"),
         ("downstream caps %" GST_PTR_FORMAT "; replyonpause makes " VOICEKIT_VOICE_AUDIO_CAPS,
@@ -168,17 +178,19 @@ bool ReplyOutput::negotiate(const GstAudioInfo &input) {
   if (caps != nullptr)
     gst_caps_unref(caps);
   gst_caps_unref(peer);
-  return ok;
+  return ok ? GST_FLOW_OK : flushing ? GST_FLOW_FLUSHING : GST_FLOW_NOT_NEGOTIATED;
 }
 
-void ReplyOutput::ensure_segment() {
+GstFlowReturn ReplyOutput::ensure_segment() {
   if (!need_segment_)
-    return;
+    return GST_FLOW_OK;
   /* Output timestamps are running times: a plain segment from 0. */
   GstSegment segment;
   gst_segment_init(&segment, GST_FORMAT_TIME);
-  gst_pad_push_event(srcpad_, gst_event_new_segment(&segment));
+  if (!gst_pad_push_event(srcpad_, gst_event_new_segment(&segment)))
+    return GST_PAD_IS_FLUSHING(srcpad_) ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
   need_segment_ = false;
+  return GST_FLOW_OK;
 }
 
 void ReplyOutput::input_format_changed() {
@@ -186,9 +198,18 @@ void ReplyOutput::input_format_changed() {
     gst_pad_mark_reconfigure(srcpad_);
 }
 
+void ReplyOutput::discontinuity(GstClockTime at) {
+  if (base_ == GST_CLOCK_TIME_NONE)
+    return; /* nothing out yet: the output starts where the input is */
+  base_ = at;
+  samples_ = 0;
+  discont_ = true;
+}
+
 void ReplyOutput::restart() {
   base_ = GST_CLOCK_TIME_NONE;
   samples_ = 0;
+  discont_ = false;
   need_segment_ = true;
   follow(nullptr);
 }
@@ -217,6 +238,10 @@ GstBuffer *ReplyOutput::make_buffer(const Reply *reply, guint64 reply_frames, gu
   GST_BUFFER_DURATION(buffer) = time_of(samples_ + frames) - start;
   GST_BUFFER_OFFSET(buffer) = samples_;
   GST_BUFFER_OFFSET_END(buffer) = samples_ + frames;
+  if (discont_) {
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+    discont_ = false;
+  }
   GstVoiceKitSessionContext *context =
       reply != nullptr && reply_frames > 0 ? reply->context : silence_session;
   if (context != nullptr)
@@ -251,16 +276,18 @@ GstFlowReturn ReplyOutput::drive(Drive mode, const InputPosition &input, const S
   if (input.end == GST_CLOCK_TIME_NONE)
     return GST_FLOW_OK;
   if (!negotiated_ || gst_pad_check_reconfigure(srcpad_)) {
-    if (!negotiate(*input.info)) {
+    const GstFlowReturn negotiated = negotiate(*input.info);
+    if (negotiated != GST_FLOW_OK) {
       gst_pad_mark_reconfigure(srcpad_);
-      return GST_FLOW_NOT_NEGOTIATED;
+      return negotiated;
     }
   }
   if (base_ == GST_CLOCK_TIME_NONE) {
     base_ = input.end > input.span ? input.end - input.span : 0;
     samples_ = 0;
   }
-  ensure_segment();
+  if (const GstFlowReturn segment = ensure_segment(); segment != GST_FLOW_OK)
+    return segment;
   const gint rate = GST_AUDIO_INFO_RATE(&info_);
   const gsize bpf = static_cast<gsize>(GST_AUDIO_INFO_BPF(&info_));
   const guint64 max_buffer_frames = gst_util_uint64_scale_int(MAX_OUTPUT_BUFFER, rate, GST_SECOND);
@@ -269,7 +296,9 @@ GstFlowReturn ReplyOutput::drive(Drive mode, const InputPosition &input, const S
 
   GstFlowReturn ret = GST_FLOW_OK;
   while (ret == GST_FLOW_OK) {
-    const ReplyRegistry::Progress progress = registry_.take_progress();
+    const guint64 held = gst_util_uint64_scale_int(audio_.frames(bpf), GST_SECOND, rate);
+    const ReplyRegistry::Progress progress =
+        registry_.take_progress(playing_.get(), held, element::time_add(OUTPUT_HOLD, input.span));
     if (progress.flushing)
       return GST_FLOW_FLUSHING;
     const ReplyPtr &reply = progress.reply;
@@ -292,7 +321,7 @@ GstFlowReturn ReplyOutput::drive(Drive mode, const InputPosition &input, const S
      * at once; past the input's end at EOS until the reply is over. */
     guint64 frames = samples_until(input.end);
     if (reply && (available > 0 || !input.live || mode == Drive::kDrain))
-      frames = samples_until(input.end + input.span);
+      frames = samples_until(element::time_add(input.end, input.span));
     if (reply && mode == Drive::kDrain && frames == 0)
       frames = span_frames;
     if (progress.ended && available < frames)

@@ -76,6 +76,9 @@ public:
 
   /* The input format changed: the output prefers it if downstream takes it. */
   void input_format_changed();
+  /* The input's timeline jumped (beyond max-gap, or back): the output goes
+   * on from running time `at`, nothing filled, its next buffer DISCONT. */
+  void discontinuity(GstClockTime at);
   /* A new timeline (FLUSH, READY->PAUSED): a new segment, from the input's
    * next position. */
   void restart();
@@ -83,8 +86,10 @@ public:
   void stop();
 
 private:
-  bool negotiate(const GstAudioInfo &input);
-  void ensure_segment();
+  /* OK, FLUSHING (downstream or src flushing: a state change, not an error)
+   * or NOT_NEGOTIATED (posted as an error). */
+  GstFlowReturn negotiate(const GstAudioInfo &input);
+  GstFlowReturn ensure_segment();
   GstClockTime position() const;
   GstClockTime time_of(guint64 samples) const;
   guint64 samples_until(GstClockTime until) const;
@@ -104,6 +109,7 @@ private:
   GstAudioInfo info_;                       /* the output format, once negotiated */
   GstClockTime base_ = GST_CLOCK_TIME_NONE; /* running time of output sample 0 */
   guint64 samples_ = 0;                     /* output samples since base_ */
+  bool discont_ = false;                    /* mark the next buffer DISCONT */
 
   /* the reply playing */
   ReplyPtr playing_;

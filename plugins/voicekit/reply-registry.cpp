@@ -90,6 +90,18 @@ bool ReplyRegistry::queue_audio(guint64 utterance, GstSample *sample) {
   const std::string why = why_broken(sample);
   g_mutex_lock(&lock_);
   ReplyPtr reply = open_locked(utterance);
+  if (reply && why.empty() && g_thread_self() != streaming_thread_) {
+    /* Room first: the output takes audio as it plays it. Woken by it, and by
+     * whatever closes the reply (interruption, flush, NULL, a failure). */
+    while (reply && reply->queued >= reply->max_buffer) {
+      if (reply->waiting++ == 0)
+        reply->waiting_since_us = g_get_monotonic_time();
+      g_cond_wait(&cond_, &lock_);
+      if (--reply->waiting == 0) /* the wait does not count against handler-timeout */
+        reply->deadline_us += g_get_monotonic_time() - reply->waiting_since_us;
+      reply = open_locked(utterance);
+    }
+  }
   if (!reply) {
     g_mutex_unlock(&lock_);
     GST_DEBUG_OBJECT(element_,
@@ -103,7 +115,7 @@ bool ReplyRegistry::queue_audio(guint64 utterance, GstSample *sample) {
     return false;
   }
   if (gst_buffer_get_size(gst_sample_get_buffer(sample)) > 0) {
-    reply->chunks.emplace_back(gst_sample_ref(sample));
+    append_chunk(*reply, sample);
     g_cond_broadcast(&cond_);
   }
   g_mutex_unlock(&lock_);
@@ -158,18 +170,37 @@ void ReplyRegistry::set_flushing(bool flushing) {
   g_mutex_unlock(&lock_);
 }
 
-ReplyRegistry::Progress ReplyRegistry::take_progress() {
+gint64 ReplyRegistry::deadline_of(const ReplyPtr &reply) {
+  g_mutex_lock(&lock_);
+  const gint64 deadline = reply->deadline_us;
+  g_mutex_unlock(&lock_);
+  return deadline;
+}
+
+ReplyRegistry::Progress ReplyRegistry::take_progress(const Reply *playing, guint64 held,
+                                                     guint64 hold) {
   Progress progress;
   g_mutex_lock(&lock_);
+  streaming_thread_ = g_thread_self();
   progress.flushing = flushing_;
   progress.reply = current_;
   if (Reply *reply = current_.get(); reply != nullptr && !flushing_) {
-    progress.chunks.swap(reply->chunks);
-    progress.ended = reply->ended && progress.chunks.empty();
+    guint64 taken = reply == playing ? held : 0;
+    while (!reply->chunks.empty() && taken < hold) {
+      ReplyChunk &chunk = reply->chunks.front();
+      taken += chunk.duration;
+      reply->queued -= chunk.duration;
+      progress.chunks.push_back(std::move(chunk.sample));
+      reply->chunks.pop_front();
+    }
+    if (!progress.chunks.empty())
+      g_cond_broadcast(&cond_); /* room for a waiting producer */
+    progress.ended = reply->ended && reply->chunks.empty();
     progress.failed = reply->failed;
     progress.error = reply->error;
-    progress.timed_out =
-        !reply->ended && !reply->failed && g_get_monotonic_time() >= reply->deadline_us;
+    /* A producer waiting for room is not late: the output holds it back. */
+    progress.timed_out = !reply->ended && !reply->failed && reply->waiting == 0 &&
+                         g_get_monotonic_time() >= reply->deadline_us;
   }
   g_mutex_unlock(&lock_);
   return progress;

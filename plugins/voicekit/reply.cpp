@@ -7,6 +7,8 @@
 
 #include "element-util.hpp"
 
+#include <gst/audio/audio.h>
+
 #include <cstdarg>
 
 namespace voicekit::replyonpause {
@@ -17,6 +19,24 @@ Reply::~Reply() {
   g_object_unref(cancellable);
 }
 
+guint64 duration_of(GstSample *sample) {
+  GstAudioInfo info;
+  GstCaps *caps = gst_sample_get_caps(sample);
+  GstBuffer *buffer = gst_sample_get_buffer(sample);
+  if (caps == nullptr || buffer == nullptr || !gst_audio_info_from_caps(&info, caps) ||
+      GST_AUDIO_INFO_BPF(&info) <= 0 || GST_AUDIO_INFO_RATE(&info) <= 0)
+    return 0;
+  const guint64 frames =
+      gst_buffer_get_size(buffer) / static_cast<gsize>(GST_AUDIO_INFO_BPF(&info));
+  return gst_util_uint64_scale_int(frames, GST_SECOND, GST_AUDIO_INFO_RATE(&info));
+}
+
+void append_chunk(Reply &reply, GstSample *sample) {
+  const guint64 duration = duration_of(sample);
+  reply.chunks.push_back(ReplyChunk{SamplePtr(gst_sample_ref(sample)), duration});
+  reply.queued += duration;
+}
+
 ReplyPtr make_reply(guint64 utterance, ReplyHandler *handler, GstVoiceKitSessionContext *context,
                     gint64 decided_us, const Settings &settings) {
   auto reply = std::make_shared<Reply>();
@@ -25,6 +45,7 @@ ReplyPtr make_reply(guint64 utterance, ReplyHandler *handler, GstVoiceKitSession
   reply->context = context;
   reply->decided_us = decided_us;
   reply->deadline_us = decided_us + static_cast<gint64>(settings.handler_timeout / GST_USECOND);
+  reply->max_buffer = settings.max_reply_buffer;
   return reply;
 }
 

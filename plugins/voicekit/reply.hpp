@@ -27,6 +27,11 @@ constexpr guint64 DEFAULT_MAX_UTTERANCE_DURATION = 60 * GST_SECOND;
 constexpr bool DEFAULT_CAN_INTERRUPT = true;
 constexpr bool DEFAULT_SEND_GAPS = false;
 constexpr bool DEFAULT_POST_MESSAGES = true;
+/* A jump in the input's running time beyond this is a discontinuity, never
+ * filled (a few seconds past any gap worth filling with silence). */
+constexpr guint64 DEFAULT_MAX_GAP = 5 * GST_SECOND;
+/* Reply audio queued beyond this makes its producer wait (backpressure). */
+constexpr guint64 DEFAULT_MAX_REPLY_BUFFER = 5 * GST_SECOND;
 
 /* The element's properties. The element keeps one copy behind its settings
  * lock; everyone else works on a snapshot taken once per call (a buffer, an
@@ -39,6 +44,8 @@ struct Settings {
   guint64 max_utterance = DEFAULT_MAX_UTTERANCE_DURATION;
   bool send_gaps = DEFAULT_SEND_GAPS;
   bool post_messages = DEFAULT_POST_MESSAGES;
+  guint64 max_gap = DEFAULT_MAX_GAP;
+  guint64 max_reply_buffer = DEFAULT_MAX_REPLY_BUFFER;
 };
 
 struct SampleUnref {
@@ -47,6 +54,12 @@ struct SampleUnref {
 using SamplePtr = std::unique_ptr<GstSample, SampleUnref>;
 
 class ReplyHandler;
+
+/* A chunk of reply audio and how long it plays. */
+struct ReplyChunk {
+  SamplePtr sample;
+  guint64 duration; /* ns */
+};
 
 /* One reply in flight (to an utterance, or a greeting). Shared through a
  * ReplyPtr by the streaming thread, the worker running its handler and
@@ -64,20 +77,34 @@ struct Reply {
   ReplyHandler *handler = nullptr;                 /* who produces it; lives in the element */
   GstVoiceKitSessionContext *context = nullptr;    /* a reference, or nullptr */
   GCancellable *cancellable = g_cancellable_new(); /* wakes the worker to stop */
-  gint64 deadline_us = 0;                          /* monotonic: handler-timeout from the pause */
   gint64 decided_us = 0;                           /* monotonic: the pause reached the element */
+  guint64 max_buffer = DEFAULT_MAX_REPLY_BUFFER;   /* ns of audio queued before producers wait */
 
   /* ---- guarded by the registry's lock ---- */
-  std::deque<SamplePtr> chunks; /* reply audio not yet taken by the output */
-  bool ended = false;           /* the handler finished its reply */
-  bool failed = false;          /* the handler failed: `error` says why */
-  bool cancelled = false;       /* interrupted, flushed, stopped, failed */
+  /* monotonic: handler-timeout from the pause, moved later by the time its
+   * producers waited for the queue to drain (backpressure) */
+  gint64 deadline_us = 0;
+  std::deque<ReplyChunk> chunks; /* reply audio not yet taken by the output */
+  guint64 queued = 0;            /* ns of audio in `chunks` */
+  guint waiting = 0;             /* producers waiting for room */
+  gint64 waiting_since_us = 0;   /* when the first of them started waiting */
+  bool ended = false;            /* the handler finished its reply */
+  bool failed = false;           /* the handler failed: `error` says why */
+  bool cancelled = false;        /* interrupted, flushed, stopped, failed */
   std::string error;
 };
 using ReplyPtr = std::shared_ptr<Reply>;
 
+/* How long `sample` (raw audio) plays, in ns; 0 when its caps do not say. */
+guint64 duration_of(GstSample *sample);
+
+/* Appends `sample` to `reply`'s audio: under the registry's lock, or before
+ * the reply is shared. */
+void append_chunk(Reply &reply, GstSample *sample);
+
 /* A new reply to `utterance` for `handler`, its deadline handler-timeout after
- * `decided_us`. Takes the reference `context`. */
+ * `decided_us`, its queue bounded by max-reply-buffer. Takes the reference
+ * `context`. */
 ReplyPtr make_reply(guint64 utterance, ReplyHandler *handler, GstVoiceKitSessionContext *context,
                     gint64 decided_us, const Settings &settings);
 

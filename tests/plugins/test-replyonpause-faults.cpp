@@ -1,7 +1,14 @@
-/* gst-check tests of replyonpause's failure paths: handlers of every kind
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * gst-check tests of replyonpause's failure paths: handlers of every kind
  * that fail, hang or give no or broken audio; state changes to NULL while a
  * handler runs; EOS and FLUSH during a reply; state changes at any moment;
- * a session change during a reply. */
+ * a session change during a reply; and a hostile client's attacks (issue
+ * 13): timestamp and segment jumps, state cycles while buffers flow, command
+ * handlers that leave processes behind or hold stdout, and handlers that
+ * write far faster than real time.
+ */
 /* Standard headers first: gst-check's `fail` macro breaks std::basic_ios. */
 #include <algorithm>
 #include <atomic>
@@ -16,8 +23,10 @@
 #include <vector>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/proc-status.hpp"
 #include "../common/reply-input.hpp"
 
 using namespace voicekit::testing;
@@ -267,6 +276,7 @@ enum class Act {
   kChunkNoEnd, /* one chunk, never ends */
   kHold,       /* one chunk, waits for release(), one more chunk, end-reply */
   kLong,       /* one chunk of 2 s, end-reply */
+  kFlood,      /* 100 ms chunks as fast as push-reply takes them, at most 60 s */
 };
 
 /* The `utterance` and `reply-stop` signals. Declare it before the Fixture so
@@ -474,6 +484,11 @@ static void on_utterance(GstElement *, guint64 utterance, GstSample *sample, Han
   case Act::kLong:
     h->push(call, utterance, reply_sample(2 * kReplyRate, value));
     h->end(utterance);
+    break;
+  case Act::kFlood:
+    for (int i = 0; i < 600; i++)
+      if (!h->push(call, utterance, reply_sample(kChunkFrames, value)))
+        break;
     break;
   }
   g_mutex_lock(&h->lock);
@@ -1678,6 +1693,518 @@ GST_START_TEST(test_session_change_stops_the_reply) {
 }
 GST_END_TEST;
 
+/* ======================================================================== */
+/* 9. a hostile client (issue 13)                                           */
+/* ======================================================================== */
+
+/* What leaves the src pad, counted and dropped there (a runaway fill must
+ * not eat the machine's memory): buffers, DISCONT flags, and samples equal
+ * to `value` (when not 0). */
+struct SrcCounter {
+  std::atomic<guint64> buffers{0};
+  std::atomic<guint64> disconts{0};
+  std::atomic<guint64> value_samples{0};
+  gint16 value = 0;
+  GstPad *pad = nullptr;
+  gulong probe = 0;
+
+  SrcCounter() = default;
+  SrcCounter(const SrcCounter &) = delete;
+  SrcCounter &operator=(const SrcCounter &) = delete;
+  ~SrcCounter() { detach(); }
+
+  static GstPadProbeReturn on_buffer(GstPad *, GstPadProbeInfo *info, gpointer data) {
+    auto *self = static_cast<SrcCounter *>(data);
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    self->buffers++;
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT))
+      self->disconts++;
+    if (self->value != 0) {
+      GstMapInfo map;
+      gst_buffer_map(buffer, &map, GST_MAP_READ);
+      const auto *samples = reinterpret_cast<const gint16 *>(map.data);
+      guint64 n = 0;
+      for (gsize i = 0; i < map.size / 2; i++)
+        n += samples[i] == self->value;
+      gst_buffer_unmap(buffer, &map);
+      self->value_samples += n;
+    }
+    return GST_PAD_PROBE_DROP;
+  }
+  void attach(GstElement *element) {
+    pad = gst_element_get_static_pad(element, "src");
+    probe = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, this, nullptr);
+  }
+  void detach() {
+    if (pad == nullptr)
+      return;
+    gst_pad_remove_probe(pad, probe);
+    gst_object_unref(pad);
+    pad = nullptr;
+  }
+};
+
+/* Processes (not this one) whose environment, when they were started, held
+ * `entry` ("NAME=value"): what a handler starts inherits it, in whatever
+ * session or process group. Zombies do not count. */
+static std::vector<long> processes_with_env(const std::string &entry) {
+  std::vector<long> pids;
+  DIR *proc = opendir("/proc");
+  fail_unless(proc != nullptr);
+  while (struct dirent *item = readdir(proc)) {
+    char *end = nullptr;
+    const long pid = strtol(item->d_name, &end, 10);
+    if (end == item->d_name || *end != '\0' || pid == getpid())
+      continue;
+    gchar *path = g_strdup_printf("/proc/%ld/environ", pid);
+    gchar *contents = nullptr;
+    gsize length = 0;
+    bool found = false;
+    if (g_file_get_contents(path, &contents, &length, nullptr)) {
+      for (gsize at = 0; at < length && !found; at += strlen(contents + at) + 1)
+        found = entry == contents + at;
+      g_free(contents);
+    }
+    g_free(path);
+    if (!found)
+      continue;
+    path = g_strdup_printf("/proc/%ld/stat", pid);
+    if (g_file_get_contents(path, &contents, &length, nullptr)) {
+      const gchar *paren = strrchr(contents, ')');
+      if (paren != nullptr && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X')
+        pids.push_back(pid);
+      g_free(contents);
+    }
+    g_free(path);
+  }
+  closedir(proc);
+  return pids;
+}
+
+/* Handler scripts, written at run time in a temporary directory. */
+struct Scripts {
+  std::string dir;
+  std::vector<std::string> files;
+  Scripts() {
+    char name[] = "/tmp/voicekit-faults-XXXXXX";
+    fail_unless(mkdtemp(name) != nullptr);
+    dir = name;
+  }
+  Scripts(const Scripts &) = delete;
+  Scripts &operator=(const Scripts &) = delete;
+  ~Scripts() {
+    for (const std::string &file : files)
+      unlink(file.c_str());
+    rmdir(dir.c_str());
+  }
+  std::string write(const char *name, const char *body) {
+    const std::string path = dir + "/" + name;
+    fail_unless(g_file_set_contents(path.c_str(), body, -1, nullptr));
+    fail_unless(chmod(path.c_str(), 0755) == 0);
+    files.push_back(path);
+    return path;
+  }
+};
+
+/* A marker in this process's environment, inherited by every handler. */
+struct EnvMarker {
+  std::string entry;
+  explicit EnvMarker(const char *what) {
+    const std::string value = std::string(what) + "-" + std::to_string(getpid());
+    g_setenv("VOICEKIT_FAULTS_MARK", value.c_str(), TRUE);
+    entry = "VOICEKIT_FAULTS_MARK=" + value;
+  }
+  ~EnvMarker() { g_unsetenv("VOICEKIT_FAULTS_MARK"); }
+  EnvMarker(const EnvMarker &) = delete;
+  EnvMarker &operator=(const EnvMarker &) = delete;
+};
+
+/* ---- 6. timestamp and segment jumps ---------------------------------------- */
+
+enum class Jump { kPtsNearMax, kBaseNearMax, kBaseMillion, kBackwards, kGapNearMax };
+
+static const char *jump_name(Jump jump) {
+  switch (jump) {
+  case Jump::kPtsNearMax:
+    return "a buffer stamped near G_MAXUINT64";
+  case Jump::kBaseNearMax:
+    return "a segment base near G_MAXUINT64";
+  case Jump::kBaseMillion:
+    return "a segment base of 10^6 s";
+  case Jump::kBackwards:
+    return "a segment 1000 s back";
+  case Jump::kGapNearMax:
+    return "a GAP lasting until G_MAXUINT64";
+  }
+  return "";
+}
+
+static void push_segment(ReplyInput &in, guint64 base) {
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  segment.base = base;
+  fail_unless(gst_harness_push_event(in.h, gst_event_new_segment(&segment)));
+}
+
+/* The jump, then `spans` input spans as usual. Runs on its own thread: no
+ * check here. */
+static void jump_and_go_on(ReplyInput &in, Jump jump, guint spans) {
+  switch (jump) {
+  case Jump::kPtsNearMax: {
+    GstBuffer *buffer = gst_buffer_new_allocate(nullptr, kSpanFrames * 2, nullptr);
+    gst_buffer_memset(buffer, 0, 0x11, kSpanFrames * 2);
+    GST_BUFFER_PTS(buffer) = G_MAXUINT64 - GST_SECOND;
+    GST_BUFFER_DURATION(buffer) = kSpan;
+    gst_harness_push(in.h, buffer);
+    break;
+  }
+  case Jump::kBaseNearMax:
+  case Jump::kBaseMillion:
+  case Jump::kBackwards: {
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    segment.base = jump == Jump::kBaseNearMax   ? G_MAXUINT64 - 100 * GST_SECOND
+                   : jump == Jump::kBaseMillion ? 1000000 * GST_SECOND
+                                                : 0;
+    gst_harness_push_event(in.h, gst_event_new_segment(&segment));
+    break;
+  }
+  case Jump::kGapNearMax:
+    gst_harness_push_event(in.h, gst_event_new_gap(in.now(), G_MAXUINT64 - in.now() - 1));
+    break;
+  }
+  in.push_spans(spans);
+}
+
+/* A jump in the input's running time beyond max-gap is a discontinuity: the
+ * output re-bases, marks DISCONT and fills nothing; it never fills the jump
+ * with silence (5.4 million one-second buffers in 20 s for a PTS near
+ * G_MAXUINT64, the streaming thread stuck). After the jump the output
+ * mirrors the input again, span for span. */
+GST_START_TEST(test_timestamp_jumps_are_discontinuities) {
+  const Jump jumps[] = {Jump::kPtsNearMax, Jump::kBaseNearMax, Jump::kBaseMillion, Jump::kBackwards,
+                        Jump::kGapNearMax};
+  constexpr guint kAfter = 10;
+  for (bool live : {false, true}) {
+    for (Jump jump : jumps) {
+      Fixture fx("replyonpause handler=echo", live);
+      SrcCounter src;
+      src.attach(fx.element);
+      if (jump == Jump::kBackwards)
+        push_segment(*fx.in, 1000 * GST_SECOND);
+      fail_unless_equals_int(fx.in->push_spans(10), GST_FLOW_OK);
+      const guint64 before = src.buffers, disconts_before = src.disconts;
+      std::atomic<bool> done{false};
+      std::thread pusher([&] {
+        jump_and_go_on(*fx.in, jump, kAfter);
+        done = true;
+      });
+      const gint64 start = g_get_monotonic_time();
+      while (!done && ms_since(start) < 1000)
+        g_usleep(1000);
+      if (!done) /* the pusher stays stuck: this forked test process ends here */
+        fail("live=%d, %s: the streaming thread still works 1 s later (%" G_GUINT64_FORMAT
+             " buffers out so far)",
+             live, jump_name(jump), src.buffers - before);
+      pusher.join();
+      const guint64 out = src.buffers - before;
+      const guint64 in_spans = kAfter + (jump == Jump::kPtsNearMax ? 1 : 0);
+      GST_INFO("live=%d, %s: %" G_GUINT64_FORMAT " buffers out for %" G_GUINT64_FORMAT
+               " spans in, %" G_GUINT64_FORMAT " DISCONT",
+               live, jump_name(jump), out, in_spans, src.disconts - disconts_before);
+      fail_unless(out + 1 >= in_spans && out <= in_spans + 3,
+                  "live=%d, %s: %" G_GUINT64_FORMAT " buffers out for %" G_GUINT64_FORMAT
+                  " spans in",
+                  live, jump_name(jump), out, in_spans);
+      fail_unless(src.disconts > disconts_before, "live=%d, %s: no DISCONT buffer", live,
+                  jump_name(jump));
+      fx.drain();
+      fail_unless(fx.log.errors.empty(), "live=%d, %s: element error: %s", live, jump_name(jump),
+                  fx.log.errors[0].c_str());
+      src.detach();
+      fx.teardown();
+    }
+  }
+}
+GST_END_TEST;
+
+/* ---- 9. state changes while buffers flow post no error --------------------- */
+
+/* Downstream flushing (a state change) is not an error: 1000 state cycles at
+ * random moments while a live source pushes, and not one ERROR message
+ * (before: "Downstream accepts no audio replyonpause makes", about 3 in 150
+ * cycles, when the caps event met a flushing pad). */
+GST_START_TEST(test_state_cycles_post_no_error) {
+  GError *error = nullptr;
+  GstElement *pipeline =
+      gst_parse_launch("audiotestsrc is-live=true samplesperbuffer=160 ! "
+                       "audio/x-raw,format=S16LE,rate=16000,channels=1 ! pausedetect ! "
+                       "replyonpause ! fakesink sync=false",
+                       &error);
+  fail_unless(pipeline != nullptr, "%s", error != nullptr ? error->message : "");
+  GstBus *bus = gst_element_get_bus(pipeline);
+  std::mt19937 rng(1313);
+  guint errors = 0;
+  std::string first_error;
+  auto pop_all = [&] {
+    GstMessage *message;
+    while ((message = gst_bus_pop(bus)) != nullptr) {
+      if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+        GError *e = nullptr;
+        gchar *debug = nullptr;
+        gst_message_parse_error(message, &e, &debug);
+        if (errors++ == 0)
+          first_error = std::string(GST_MESSAGE_SRC_NAME(message)) + ": " + e->message + " | " +
+                        (debug != nullptr ? debug : "");
+        g_error_free(e);
+        g_free(debug);
+      }
+      gst_message_unref(message);
+    }
+  };
+  const gint64 start = g_get_monotonic_time();
+  constexpr int kCycles = 1000;
+  for (int cycle = 0; cycle < kCycles; cycle++) {
+    fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE,
+                "cycle %d: PLAYING failed (%u errors so far; the first: %s)", cycle, errors,
+                first_error.c_str());
+    g_usleep(rng() % 12000);
+    /* PLAYING -> PAUSED -> READY, and on to NULL every other time */
+    gst_element_set_state(pipeline, rng() % 2 == 0 ? GST_STATE_NULL : GST_STATE_READY);
+    pop_all();
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  pop_all();
+  const gint64 took = ms_since(start);
+  GST_INFO("%d state cycles in %" G_GINT64_FORMAT " ms, %u errors", kCycles, took, errors);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  fail_unless(errors == 0, "%u ERROR messages in %d state cycles; the first: %s", errors, kCycles,
+              first_error.c_str());
+  fail_unless(took < 60000, "%d state cycles took %" G_GINT64_FORMAT " ms", kCycles, took);
+}
+GST_END_TEST;
+
+/* ---- 10a. command handlers leave nothing behind ---------------------------- */
+
+/* Answers like cat (the utterance back) and leaves `sleep 100` running in a
+ * new session (setsid: out of its process group), holding its stdout open
+ * when $1 is "hold". */
+static const char *kLeftoverScript = R"(#!/bin/sh
+pidfile="$0.pid.$$"
+if [ "$1" = hold ]; then
+  setsid sh -c 'echo $$ > "$0"; exec sleep 100' "$pidfile" </dev/null 2>/dev/null &
+else
+  setsid sh -c 'echo $$ > "$0"; exec sleep 100' "$pidfile" </dev/null >/dev/null 2>&1 &
+fi
+while [ ! -s "$pidfile" ]; do sleep 0.01; done
+rm -f "$pidfile"
+exec cat
+)";
+
+GST_START_TEST(test_command_leaves_nothing_behind) {
+  EnvMarker marker("leftover");
+  Scripts scripts;
+  const std::string script = scripts.write("leftover.sh", kLeftoverScript);
+  Fixture fx("replyonpause handler=command handler-timeout=5000000000");
+  ReplyOutput out;
+  fx.in->push_spans(5);
+  guint64 utterance = 0;
+  for (const char *mode : {"detach", "hold"}) {
+    const std::string command = script + " " + mode;
+    g_object_set(fx.element, "command", command.c_str(), nullptr);
+    const guint64 n = ++utterance;
+    const gint64 start = g_get_monotonic_time();
+    const guint64 onset_frame = frame_of(fx.in->turn(n));
+    const guint64 pause_frame = fx.in->frames;
+    fx.in->push_spans(60);
+    out.pull_all(fx.in->h);
+    const gint64 took = ms_since(start);
+    expect_no_handler_error(fx, n);
+    fail_unless(fx.log.find("reply-end", n) != nullptr, "%s: no reply-end: %s", mode,
+                fx.log.summary().c_str());
+    expect_echo(out, pause_frame, onset_frame);
+    fail_unless(took < 3000, "%s: the turn and its reply took %" G_GINT64_FORMAT " ms", mode, took);
+    /* the reply ended: its call is over, and nothing of it runs */
+    const std::vector<long> left = processes_with_env(marker.entry);
+    fail_unless(left.empty(), "%s: %zu processes of the handler outlived its call (pid %ld)", mode,
+                left.size(), left.empty() ? 0L : left[0]);
+  }
+}
+GST_END_TEST;
+
+/* ---- 10b. replies faster than real time are not buffered without bound ----- */
+
+/* Writes 600 MB of WAV (16 kHz mono S16, 5.5 hours of the constant "y\n",
+ * 2681) as fast as it can. */
+static const char *kFloodScript = R"(#!/bin/sh
+cat >/dev/null
+printf 'RIFF\044\000\200\045WAVEfmt \020\000\000\000\001\000\001\000\200\076\000\000\000\175\000\000\002\000\020\000data\000\000\200\045'
+yes | head -c 629145600
+)";
+constexpr gint16 kFloodValue = 0x0a79;
+constexpr guint64 kFloodSamples = 629145600 / 2;
+constexpr long kMaxGrowthKib = 100 * 1024;
+
+GST_START_TEST(test_command_flood_is_bounded_live) {
+  EnvMarker marker("flood-live");
+  Scripts scripts;
+  const std::string script = scripts.write("flood.sh", kFloodScript);
+  Fixture fx("replyonpause handler=command handler-timeout=3600000000000", true);
+  g_object_set(fx.element, "command", script.c_str(), nullptr);
+  ReplyOutput out;
+  fx.in->push_spans(5);
+  out.pull_all(fx.in->h);
+  const long rss_before = vm_rss_kib();
+  long rss_max = rss_before;
+  fx.in->turn(1);
+  /* 3 s of input at real time */
+  const gint64 start = g_get_monotonic_time();
+  for (guint i = 0; i < 150; i++) {
+    const gint64 due = start + (i + 1) * 20 * G_TIME_SPAN_MILLISECOND;
+    const gint64 now = g_get_monotonic_time();
+    if (due > now)
+      g_usleep(static_cast<gulong>(due - now));
+    fx.in->push_spans(1);
+    out.pull_all(fx.in->h);
+    rss_max = std::max(rss_max, vm_rss_kib());
+  }
+  GST_INFO("resident memory %ld KiB before, at most %ld KiB while the reply plays", rss_before,
+           rss_max);
+  /* it plays at real time, continuous: from its first sample on, every
+   * output sample is the reply's */
+  std::size_t first = 0;
+  while (first < out.samples.size() && out.samples[first] != kFloodValue)
+    first++;
+  fail_unless(first < out.samples.size(), "the reply never played");
+  const guint64 played = count_value(out.samples, kFloodValue, first);
+  fail_unless(played == out.samples.size() - first,
+              "%" G_GUINT64_FORMAT " samples after the reply started are not the reply's",
+              out.samples.size() - first - played);
+  fail_unless(played > 2 * kReplyRate, "only %" G_GUINT64_FORMAT " reply samples played", played);
+  fail_unless(rss_max - rss_before < kMaxGrowthKib,
+              "resident memory grew by %ld MiB while a handler wrote 600 MB",
+              (rss_max - rss_before) / 1024);
+  /* NULL during it: prompt, and nothing of the handler left */
+  fail_unless(!processes_with_env(marker.entry).empty(), "the handler is not running any more");
+  set_null_within_a_second(fx.element);
+  const gint64 stopped = g_get_monotonic_time();
+  while (!processes_with_env(marker.entry).empty() && ms_since(stopped) < 1000)
+    g_usleep(5000);
+  fail_unless(processes_with_env(marker.entry).empty(), "the handler runs 1 s after NULL");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_command_flood_is_bounded_not_live) {
+  EnvMarker marker("flood");
+  Scripts scripts;
+  const std::string script = scripts.write("flood.sh", kFloodScript);
+  Fixture fx("replyonpause handler=command handler-timeout=600000000000");
+  g_object_set(fx.element, "command", script.c_str(), nullptr);
+  SrcCounter src;
+  src.value = kFloodValue;
+  src.attach(fx.element);
+  fx.in->push_spans(5);
+  const long rss_before = vm_rss_kib();
+  std::atomic<long> rss_max{rss_before};
+  std::atomic<bool> stop{false};
+  std::thread sampler([&] {
+    while (!stop) {
+      rss_max = std::max<long>(rss_max, vm_rss_kib());
+      g_usleep(20000);
+    }
+  });
+  const gint64 start = g_get_monotonic_time();
+  fx.in->turn(1);
+  /* EOS waits for the whole reply: all 600 MB leave before it */
+  fail_unless(gst_harness_push_event(fx.in->h, gst_event_new_eos()));
+  stop = true;
+  sampler.join();
+  const gint64 took = ms_since(start);
+  GST_INFO("600 MB in %" G_GINT64_FORMAT " ms; resident memory %ld KiB before, at most %ld KiB",
+           took, rss_before, rss_max.load());
+  fail_unless(src.value_samples == kFloodSamples,
+              "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reply samples arrived",
+              src.value_samples.load(), kFloodSamples);
+  fail_unless(rss_max - rss_before < kMaxGrowthKib,
+              "resident memory grew by %ld MiB while a handler wrote 600 MB",
+              (rss_max - rss_before) / 1024);
+  expect_no_handler_error(fx, 1);
+  fail_unless(fx.log.find("reply-end", 1) != nullptr, "%s", fx.log.summary().c_str());
+  fail_unless(processes_with_env(marker.entry).empty(), "the handler outlived its reply");
+  src.detach();
+}
+GST_END_TEST;
+
+/* push-reply from application code blocks while more than max-reply-buffer
+ * of the reply waits to play (returning TRUE once it is queued), and returns
+ * FALSE at once when the reply is stopped meanwhile (NULL here). */
+GST_START_TEST(test_push_reply_waits_for_room) {
+  struct Case {
+    const char *description;
+    guint64 bound_ms;
+  };
+  for (const Case &c : {Case{"replyonpause handler=signals", 5000},
+                        Case{"replyonpause handler=signals max-reply-buffer=1000000000", 1000}}) {
+    Handler h;
+    Fixture fx(c.description, true);
+    h.attach(fx.element);
+    h.plan = {Act::kFlood};
+    ReplyOutput out;
+    fx.in->push_spans(5);
+    fx.in->turn(1);
+    auto accepted = [&] {
+      guint n = 0;
+      for (const auto &p : h.pushes_of(1))
+        n += p.second;
+      return n;
+    };
+    /* until the handler is held back: nothing more taken for 300 ms */
+    auto settled = [&] {
+      guint last = accepted();
+      gint64 since = g_get_monotonic_time();
+      const gint64 start = since;
+      while (ms_since(since) < 300 && ms_since(start) < 5000) {
+        g_usleep(20 * 1000);
+        if (const guint now = accepted(); now != last) {
+          last = now;
+          since = g_get_monotonic_time();
+        }
+      }
+      return last;
+    };
+    /* what is queued (the bound, and one chunk over it) and what the output
+     * holds to play next (up to one second and a chunk) */
+    const guint at_rest = settled();
+    const guint most = static_cast<guint>(c.bound_ms / 100 + 1 + 10 + 1 + 1);
+    fail_unless(at_rest >= c.bound_ms / 100 && at_rest <= most,
+                "%s: %u chunks of 100 ms taken while nothing played (expected %" G_GUINT64_FORMAT
+                " to %u)",
+                c.description, at_rest, c.bound_ms / 100, most);
+    fail_unless(h.locked<bool>([&] { return h.returned.empty(); }), "%s: the handler returned",
+                c.description);
+    /* one second plays: about ten more chunks go in, and up to a second
+     * more that the output takes to hold ahead of what it plays */
+    fx.in->push_spans(50);
+    out.pull_all(fx.in->h);
+    const guint later = settled();
+    fail_unless(later >= at_rest + 8 && later <= at_rest + 10 + 11 + 2,
+                "%s: %u chunks taken while 1 s played", c.description, later - at_rest);
+    expect_reply(out, 1, count_value(out.samples, reply_value(1)));
+    /* NULL: the blocked push returns FALSE at once */
+    set_null_within_a_second(fx.element);
+    const gint64 stopped = g_get_monotonic_time();
+    fail_unless(h.wait_returned(1), "%s: the handler is still blocked", c.description);
+    fail_unless(ms_since(stopped) < 1000,
+                "%s: push-reply returned %" G_GINT64_FORMAT " ms after NULL", c.description,
+                ms_since(stopped));
+    const auto pushes = h.pushes_of(1);
+    fail_unless(!pushes.back().second, "%s: the last push-reply returned TRUE", c.description);
+    fx.teardown();
+  }
+}
+GST_END_TEST;
+
 static Suite *replyonpause_faults_suite(void) {
   Suite *s = suite_create("replyonpause-faults");
 
@@ -1713,6 +2240,16 @@ static Suite *replyonpause_faults_suite(void) {
   suite_add_tcase(s, chaos);
   tcase_set_timeout(chaos, 60);
   tcase_add_test(chaos, test_state_changes_at_any_moment);
+
+  TCase *hostile = tcase_create("hostile-client");
+  suite_add_tcase(s, hostile);
+  tcase_set_timeout(hostile, 120);
+  tcase_add_test(hostile, test_timestamp_jumps_are_discontinuities);
+  tcase_add_test(hostile, test_state_cycles_post_no_error);
+  tcase_add_test(hostile, test_command_leaves_nothing_behind);
+  tcase_add_test(hostile, test_command_flood_is_bounded_live);
+  tcase_add_test(hostile, test_command_flood_is_bounded_not_live);
+  tcase_add_test(hostile, test_push_reply_waits_for_room);
   return s;
 }
 
