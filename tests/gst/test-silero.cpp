@@ -134,6 +134,14 @@ std::vector<std::uint8_t> read_file(const std::string &path) {
   return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
+/* The bytes of the model file named by `variable`: the test fails, and they
+ * are empty, when it is not set. */
+std::vector<std::uint8_t> model_file(const char *variable) {
+  const std::string path = env_path(variable);
+  EXPECT_FALSE(path.empty()) << variable << " is not set";
+  return path.empty() ? std::vector<std::uint8_t>() : read_file(path);
+}
+
 bool write_file(const std::string &path, const void *data, std::size_t size) {
   std::FILE *file = std::fopen(path.c_str(), "wb");
   if (file == nullptr)
@@ -618,10 +626,8 @@ TEST(SileroLoader, RefusesBrokenProtobuf) {
 /* Cut at any byte: always an error, never a crash (and never a model). */
 TEST(SileroLoader, RefusesATruncatedFile) {
   for (const char *variant : kVariants) {
-    const std::string path = env_path(variant);
-    ASSERT_FALSE(path.empty()) << variant << " is not set";
-    const std::vector<std::uint8_t> bytes = read_file(path);
-    ASSERT_GT(bytes.size(), 1000000u) << path;
+    const std::vector<std::uint8_t> bytes = model_file(variant);
+    ASSERT_GT(bytes.size(), 1000000u) << variant;
     std::vector<std::size_t> cuts;
     for (std::size_t n = 0; n < 4096; n++)
       cuts.push_back(n);
@@ -675,9 +681,7 @@ TEST(SileroLoader, RefusesATruncatedFile) {
 /* Flipped bytes: an error, or a model that still gives probabilities (a flip
  * inside a weight's data cannot be detected: the file has no checksum). */
 TEST(SileroLoader, SurvivesFlippedBytes) {
-  const std::string path = env_path(kVariants[0]);
-  ASSERT_FALSE(path.empty()) << kVariants[0] << " is not set";
-  const std::vector<std::uint8_t> bytes = read_file(path);
+  const std::vector<std::uint8_t> bytes = model_file(kVariants[0]);
   ASSERT_FALSE(bytes.empty());
   const std::vector<float> speech = to_float(voicekit::testing::load_raw_s16("goforward.raw"));
   /* Where the graph's structure is (node names, inputs and outputs all
@@ -719,9 +723,8 @@ TEST(SileroLoader, SurvivesFlippedBytes) {
 }
 
 TEST(SileroLoader, NamesTheBadTensor) {
-  const std::string path = env_path(kVariants[0]);
-  ASSERT_FALSE(path.empty()) << kVariants[0] << " is not set";
-  const std::vector<std::uint8_t> bytes = read_file(path);
+  const std::vector<std::uint8_t> bytes = model_file(kVariants[0]);
+  ASSERT_FALSE(bytes.empty());
   const TensorBytes enc1 = find_tensor(bytes, "encoder.1.reparam_conv.weight");
   ASSERT_NE(enc1.raw, 0u);
   /* dims 64, 128, 3 are the varints 0x40, 0x80 0x01, 0x03 after their keys. */
@@ -770,9 +773,8 @@ TEST(SileroLoader, NamesTheBadTensor) {
 /* A basis that is not exactly a Hann-windowed DFT runs as a matrix product:
  * the same probabilities as the FFT within the perturbation's effect. */
 TEST(SileroLoader, RunsAnyStftBasis) {
-  const std::string path = env_path(kVariants[0]);
-  ASSERT_FALSE(path.empty()) << kVariants[0] << " is not set";
-  const std::vector<std::uint8_t> bytes = read_file(path);
+  const std::vector<std::uint8_t> bytes = model_file(kVariants[0]);
+  ASSERT_FALSE(bytes.empty());
   const TensorBytes basis = find_tensor(bytes, "stft.forward_basis_buffer");
   ASSERT_NE(basis.raw, 0u);
   std::vector<std::uint8_t> changed = bytes;
