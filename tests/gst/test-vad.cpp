@@ -33,6 +33,18 @@ AudioFormat mono_s16(int rate) {
   return format;
 }
 
+/* Every frame's probability: `frames` frames of `samples` (interleaved, in
+ * `format`) pushed at once into a new analyzer. */
+template <typename Sample>
+std::vector<float> probabilities_of(const AudioFormat &format, const std::vector<Sample> &samples,
+                                    std::size_t frames) {
+  FrameAnalyzer analyzer = make_analyzer(format);
+  std::vector<float> probabilities;
+  analyzer.push(samples.data(), frames,
+                [&](const FrameResult &f) { probabilities.push_back(f.probability); });
+  return probabilities;
+}
+
 /* Runs samples through analyzer + turn rule; returns the events. */
 template <typename Sample>
 std::vector<TurnEvent> detect(FrameAnalyzer &analyzer, const std::vector<Sample> &samples,
@@ -100,10 +112,7 @@ TEST(FrameAnalyzer, PushBeforeConfigureDoesNothing) {
 
 TEST(FrameAnalyzer, FramesAnyChunkingTheSameWay) {
   const std::vector<std::int16_t> speech = two_turns(16000);
-  std::vector<float> whole;
-  FrameAnalyzer one = make_analyzer(mono_s16(16000));
-  one.push(speech.data(), speech.size(),
-           [&](const FrameResult &f) { whole.push_back(f.probability); });
+  const std::vector<float> whole = probabilities_of(mono_s16(16000), speech, speech.size());
 
   /* one sample at a time */
   std::vector<float> single;
@@ -139,10 +148,7 @@ TEST(BuiltinEngine, FrameLengthsFrom10To32Ms) {
 
 TEST(BuiltinEngine, StereoAndFloatSeeWhatMonoS16Sees) {
   const std::vector<std::int16_t> speech = two_turns(16000);
-  std::vector<float> mono;
-  FrameAnalyzer reference = make_analyzer(mono_s16(16000));
-  reference.push(speech.data(), speech.size(),
-                 [&](const FrameResult &f) { mono.push_back(f.probability); });
+  const std::vector<float> mono = probabilities_of(mono_s16(16000), speech, speech.size());
 
   std::vector<float> as_float(speech.size());
   std::vector<std::int16_t> stereo(speech.size() * 2);
@@ -152,19 +158,11 @@ TEST(BuiltinEngine, StereoAndFloatSeeWhatMonoS16Sees) {
   }
   AudioFormat f32 = mono_s16(16000);
   f32.sample_format = SampleFormat::kF32;
-  std::vector<float> from_float;
-  FrameAnalyzer float_analyzer = make_analyzer(f32);
-  float_analyzer.push(as_float.data(), as_float.size(),
-                      [&](const FrameResult &f) { from_float.push_back(f.probability); });
-  EXPECT_EQ(from_float, mono);
+  EXPECT_EQ(probabilities_of(f32, as_float, as_float.size()), mono);
 
   AudioFormat two_channels = mono_s16(16000);
   two_channels.channels = 2;
-  std::vector<float> from_stereo;
-  FrameAnalyzer stereo_analyzer = make_analyzer(two_channels);
-  stereo_analyzer.push(stereo.data(), speech.size(),
-                       [&](const FrameResult &f) { from_stereo.push_back(f.probability); });
-  EXPECT_EQ(from_stereo, mono);
+  EXPECT_EQ(probabilities_of(two_channels, stereo, speech.size()), mono);
 }
 
 TEST(BuiltinEngine, NanAndInfAreSilenceAndDoNotPoisonTheState) {
