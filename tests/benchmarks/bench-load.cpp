@@ -93,6 +93,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -811,6 +812,23 @@ int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   Options options;
   options.model = default_model();
+  /* The number options: where each goes, and its least value. */
+  const struct {
+    const char *name;
+    double *value;
+    double min;
+  } numbers[] = {{"--hold", &options.hold, 1},
+                 {"--confirm", &options.confirm, 1},
+                 {"--settle", &options.settle, 0.5},
+                 {"--late-ms", &options.late_ms, 1}};
+  const struct {
+    const char *name;
+    int *value;
+    int min;
+  } integers[] = {{"--refine", &options.refine, 0},
+                  {"--pacers", &options.pacers, 1},
+                  {"--queue-buffers", &options.queue_buffers, 1},
+                  {"--run", &options.run, 1}};
   bool ok = true;
   for (int i = 1; i < argc && ok; i++) {
     const std::string arg = argv[i];
@@ -829,7 +847,15 @@ int main(int argc, char **argv) {
         *out = value;
       i++;
     };
-    if (arg == "--engines") {
+    auto named = [&](const auto &table) {
+      return std::find_if(std::begin(table), std::end(table),
+                          [&](const auto &option) { return arg == option.name; });
+    };
+    if (const auto n = named(numbers); n != std::end(numbers)) {
+      number(n->value, n->min);
+    } else if (const auto k = named(integers); k != std::end(integers)) {
+      integer(k->value, k->min);
+    } else if (arg == "--engines") {
       std::string list;
       text(&list);
       options.engines = split(list);
@@ -843,20 +869,6 @@ int main(int argc, char **argv) {
         options.steps.push_back(std::atoi(item.c_str()));
       ok = ok && !options.steps.empty() &&
            std::all_of(options.steps.begin(), options.steps.end(), [](int n) { return n > 0; });
-    } else if (arg == "--hold") {
-      number(&options.hold, 1);
-    } else if (arg == "--confirm") {
-      number(&options.confirm, 1);
-    } else if (arg == "--settle") {
-      number(&options.settle, 0.5);
-    } else if (arg == "--refine") {
-      integer(&options.refine, 0);
-    } else if (arg == "--pacers") {
-      integer(&options.pacers, 1);
-    } else if (arg == "--late-ms") {
-      number(&options.late_ms, 1);
-    } else if (arg == "--queue-buffers") {
-      integer(&options.queue_buffers, 1);
     } else if (arg == "--feed") {
       std::string feed;
       text(&feed);
@@ -866,8 +878,6 @@ int main(int argc, char **argv) {
       text(&options.csv);
     } else if (arg == "--model") {
       text(&options.model);
-    } else if (arg == "--run") {
-      integer(&options.run, 1);
     } else if (arg == "--engine") {
       text(&options.engine);
       ok = ok && (options.engine == "builtin" || options.engine == "silero");
