@@ -806,29 +806,27 @@ std::vector<std::string> split(const std::string &text) {
   return out;
 }
 
+/* A number option: its name, where it goes, and its least value. */
+template <typename T> struct NumberOption {
+  const char *name;
+  T *value;
+  T min;
+};
+
 } /* namespace */
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   Options options;
   options.model = default_model();
-  /* The number options: where each goes, and its least value. */
-  const struct {
-    const char *name;
-    double *value;
-    double min;
-  } numbers[] = {{"--hold", &options.hold, 1},
-                 {"--confirm", &options.confirm, 1},
-                 {"--settle", &options.settle, 0.5},
-                 {"--late-ms", &options.late_ms, 1}};
-  const struct {
-    const char *name;
-    int *value;
-    int min;
-  } integers[] = {{"--refine", &options.refine, 0},
-                  {"--pacers", &options.pacers, 1},
-                  {"--queue-buffers", &options.queue_buffers, 1},
-                  {"--run", &options.run, 1}};
+  const NumberOption<double> numbers[] = {{"--hold", &options.hold, 1},
+                                          {"--confirm", &options.confirm, 1},
+                                          {"--settle", &options.settle, 0.5},
+                                          {"--late-ms", &options.late_ms, 1}};
+  const NumberOption<int> integers[] = {{"--refine", &options.refine, 0},
+                                        {"--pacers", &options.pacers, 1},
+                                        {"--queue-buffers", &options.queue_buffers, 1},
+                                        {"--run", &options.run, 1}};
   bool ok = true;
   for (int i = 1; i < argc && ok; i++) {
     const std::string arg = argv[i];
