@@ -76,6 +76,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include "../../tools/build-tree-plugin.hpp"
 #include "../common/proc-status.hpp"
 #include "../common/speech.hpp"
 
@@ -891,11 +892,8 @@ int main(int argc, char **argv) {
                 argv[0], argv[0]);
     return 2;
   }
-#ifdef VOICEKIT_PLUGIN_FILE
   /* this build tree's plugin, with or without GST_PLUGIN_PATH */
-  if (GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr))
-    gst_object_unref(plugin);
-#endif
+  voicekit::load_build_tree_plugin("bench-load");
   if (options.run == 0) {
     gchar *version = gst_version_string();
     std::string command;

@@ -21,6 +21,7 @@
 #include <gst/vad/turn.hpp>
 #include <gst/vad/vad.hpp>
 
+#include "../../tools/build-tree-plugin.hpp"
 #include "../common/speech.hpp"
 #include "bench-stats.hpp"
 #include "bench-vad.hpp"
@@ -162,11 +163,8 @@ int main(int argc, char **argv) {
       return argv[i][1] == '-' && argv[i][2] == 'h' ? 0 : 2;
     }
   }
-#ifdef VOICEKIT_PLUGIN_FILE
   /* this build tree's plugin, with or without GST_PLUGIN_PATH */
-  if (GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, nullptr))
-    gst_object_unref(plugin);
-#endif
+  voicekit::load_build_tree_plugin("bench-pausedetect");
   if (gst_element_factory_find("pausedetect") == nullptr ||
       gst_element_factory_find("webrtcdsp") == nullptr) {
     std::fprintf(stderr, "needs pausedetect (GST_PLUGIN_PATH=build/plugins) and webrtcdsp "

@@ -40,6 +40,7 @@
 #include <gst/gst.h>
 #include <gst/voicekit/session.h>
 
+#include "../../tools/build-tree-plugin.hpp"
 #include "bench-stats.hpp"
 
 #include <algorithm>
@@ -119,19 +120,7 @@ int parse_options(int argc, char **argv, Options *options) {
 /* Prefers the plugin of this build tree over an installed one. Returns the
  * file sessiontag comes from, or an empty string when there is none. */
 std::string ensure_sessiontag() {
-#ifdef VOICEKIT_PLUGIN_FILE
-  if (g_file_test(VOICEKIT_PLUGIN_FILE, G_FILE_TEST_EXISTS)) {
-    GError *error = nullptr;
-    GstPlugin *plugin = gst_plugin_load_file(VOICEKIT_PLUGIN_FILE, &error);
-    if (plugin != nullptr) {
-      gst_object_unref(plugin);
-    } else {
-      std::fprintf(stderr, "bench-sessiontag: cannot load %s: %s\n", VOICEKIT_PLUGIN_FILE,
-                   error->message);
-      g_error_free(error);
-    }
-  }
-#endif
+  voicekit::load_build_tree_plugin("bench-sessiontag"); /* else an installed one, if any */
   std::string file;
   GstElementFactory *factory = gst_element_factory_find("sessiontag");
   if (factory == nullptr)
