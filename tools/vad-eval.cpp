@@ -21,6 +21,7 @@
  *
  * Usage: vad-eval --help
  */
+#include "comma-list.hpp"
 #include "eval/corpus.hpp"
 #include "eval/detectors.hpp"
 #include "eval/score.hpp"
@@ -37,7 +38,6 @@
 #include <ctime>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -146,23 +146,13 @@ void usage(FILE *to) {
       static_cast<double>(kTurnDefaults.end_threshold));
 }
 
-std::vector<std::string> split(const std::string &text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, ','))
-    if (!part.empty())
-      parts.push_back(part);
-  return parts;
-}
-
 /* A comma-separated list: each item through `parse` (false for a bad one).
  * False when an item is bad or there is none; `out` holds the good ones. */
 template <typename T, typename Parse>
 bool parse_list(const std::string &text, std::vector<T> *out, Parse parse) {
   out->clear();
   bool ok = true;
-  for (const auto &item : split(text)) {
+  for (const auto &item : comma_list(text)) {
     T value;
     if (parse(item, &value))
       out->push_back(value);

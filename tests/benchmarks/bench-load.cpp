@@ -77,6 +77,7 @@
 #include <gst/gst.h>
 
 #include "../../tools/build-tree-plugin.hpp"
+#include "../../tools/comma-list.hpp"
 #include "../common/proc-status.hpp"
 #include "../common/speech.hpp"
 
@@ -797,16 +798,6 @@ int run_parent(Options options) {
   return all_ok ? 0 : 1;
 }
 
-std::vector<std::string> split(const std::string &text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty())
-      out.push_back(item);
-  return out;
-}
-
 /* A number option: its name, where it goes, and its least value. */
 template <typename T> struct NumberOption {
   const char *name;
@@ -857,14 +848,14 @@ int main(int argc, char **argv) {
     } else if (arg == "--engines") {
       std::string list;
       text(&list);
-      options.engines = split(list);
+      options.engines = voicekit::comma_list(list);
       for (const std::string &engine : options.engines)
         ok = ok && (engine == "builtin" || engine == "silero");
     } else if (arg == "--steps") {
       std::string list;
       text(&list);
       options.steps.clear();
-      for (const std::string &item : split(list))
+      for (const std::string &item : voicekit::comma_list(list))
         options.steps.push_back(std::atoi(item.c_str()));
       ok = ok && !options.steps.empty() &&
            std::all_of(options.steps.begin(), options.steps.end(), [](int n) { return n > 0; });
