@@ -47,6 +47,7 @@
 #include <gst/voicekit/session.h>
 
 #include "build-tree-plugin.hpp"
+#include "gst-main.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -486,8 +487,5 @@ int run_main(int argc, char **argv) {
 } /* namespace */
 
 int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  const int exit_code = run_main(argc, argv);
-  gst_deinit(); /* lets GST_TRACERS=leaks report */
-  return exit_code;
+  return voicekit::gst_main(argc, argv, run_main);
 }

@@ -7,6 +7,7 @@
  * paths, versions, pointers or per-instance values.
  */
 #include "build-tree-plugin.hpp"
+#include "gst-main.hpp"
 #include "voicekit-docs-messages.hpp"
 
 #include <gst/gst.h>
@@ -508,10 +509,7 @@ int write_reference() {
   return 0;
 }
 
-} /* namespace */
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
+int run_main(int argc, char **) {
   int status = 1;
   if (argc > 1) {
     std::fprintf(stderr, "usage: voicekit-docs > docs/elements.md\n");
@@ -520,6 +518,11 @@ int main(int argc, char **argv) {
     status = write_reference();
   }
   std::fflush(stdout);
-  gst_deinit();
   return status;
+}
+
+} /* namespace */
+
+int main(int argc, char **argv) {
+  return voicekit::gst_main(argc, argv, run_main);
 }
