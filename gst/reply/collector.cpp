@@ -1,4 +1,8 @@
-// Utterance collection: see collector.hpp.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Utterance collection: see collector.hpp.
+ */
 #include "collector.hpp"
 
 #include <algorithm>
@@ -8,16 +12,16 @@ namespace voicekit::reply {
 
 namespace {
 constexpr uint64_t kNsPerSecond = 1000000000ULL;
-// Two timestamps this close (in frames) are the same instant: rounding of
-// upstream timestamps must not read as a gap.
+/* Two timestamps this close (in frames) are the same instant: rounding of
+ * upstream timestamps must not read as a gap. */
 constexpr uint64_t kJitterFrames = 2;
 
-// a + b, saturating at the largest 64-bit time instead of wrapping around (a
-// hostile segment base or timestamp near 2^64 ns).
+/* a + b, saturating at the largest 64-bit time instead of wrapping around (a
+ * hostile segment base or timestamp near 2^64 ns). */
 uint64_t add_time(uint64_t a, uint64_t b) {
   return b <= UINT64_MAX - a ? a + b : UINT64_MAX;
 }
-} // namespace
+} /* namespace */
 
 void UtteranceCollector::configure(int rate, int bytes_per_frame, uint64_t preroll_ns,
                                    uint64_t max_ns) {
@@ -43,7 +47,7 @@ uint64_t UtteranceCollector::ns_to_frames(uint64_t ns) const {
   if (rate_ <= 0)
     return 0;
   const auto rate = static_cast<uint64_t>(rate_);
-  // rounded to the nearest frame, without overflow for any 64-bit time
+  /* rounded to the nearest frame, without overflow for any 64-bit time */
   return ns / kNsPerSecond * rate + (ns % kNsPerSecond * rate + kNsPerSecond / 2) / kNsPerSecond;
 }
 
@@ -56,7 +60,7 @@ uint64_t UtteranceCollector::end_ns() const {
 }
 
 void UtteranceCollector::trim_history(uint64_t keep_frames) {
-  // Keep the last keep_frames; erase in large steps (amortised O(1) per byte).
+  /* Keep the last keep_frames; erase in large steps (amortised O(1) per byte). */
   const uint64_t held = history_.size() / bpf_;
   if (held <= 2 * keep_frames + kJitterFrames)
     return;
@@ -86,8 +90,8 @@ void UtteranceCollector::push(uint64_t start_ns, const uint8_t *data, std::size_
     history_start_ns_ = start_ns;
   }
   history_.insert(history_.end(), data, data + bytes);
-  // The turn detector decides after the buffer that completed the decision:
-  // the onset may lie a whole buffer plus the pre-roll back.
+  /* The turn detector decides after the buffer that completed the decision:
+   * the onset may lie a whole buffer plus the pre-roll back. */
   trim_history(preroll_frames_ + frames);
 }
 
@@ -130,4 +134,4 @@ void UtteranceCollector::reset() {
   utterance_ = Utterance{};
 }
 
-} // namespace voicekit::reply
+} /* namespace voicekit::reply */

@@ -1,4 +1,8 @@
-// WAV header and incremental reader: see wav.hpp.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * WAV header and incremental reader: see wav.hpp.
+ */
 #include "wav.hpp"
 
 #include <algorithm>
@@ -13,17 +17,17 @@ constexpr uint16_t kTagPcm = 1;
 constexpr uint16_t kTagFloat = 3;
 constexpr uint16_t kTagExtensible = 0xFFFE;
 constexpr uint32_t kUnknownSize = 0xFFFFFFFFu;
-// sox writing to a pipe (it cannot seek back to fix the header) declares
-// 0x7FFFF000 rounded down to whole frames as the data size: its "length
-// unknown" marker.
+/* sox writing to a pipe (it cannot seek back to fix the header) declares
+ * 0x7FFFF000 rounded down to whole frames as the data size: its "length
+ * unknown" marker. */
 constexpr uint32_t kSoxUnknownSize = 0x7FFFF000u;
 constexpr std::size_t kRiffHeaderBytes = 12;
 constexpr std::size_t kChunkHeaderBytes = 8;
 constexpr std::size_t kFmtMinBytes = 16;
 constexpr std::size_t kFmtExtensibleBytes = 40;
 
-// KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT: the format tag in the first two
-// bytes, then these 14 bytes.
+/* KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT: the format tag in the first two
+ * bytes, then these 14 bytes. */
 constexpr uint8_t kGuidTail[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
                                    0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
 
@@ -54,7 +58,7 @@ bool same_id(const uint8_t *p, const char *id) {
   return std::equal(p, p + 4, reinterpret_cast<const uint8_t *>(id));
 }
 
-// A chunk id as text when printable, else as hex bytes.
+/* A chunk id as text when printable, else as hex bytes. */
 std::string describe_id(const uint8_t *p) {
   bool printable = true;
   for (int i = 0; i < 4; i++)
@@ -89,7 +93,7 @@ const char *tag_name(uint16_t tag) {
   }
 }
 
-} // namespace
+} /* namespace */
 
 const char *wav_sample_format_name(WavSampleFormat format) {
   switch (format) {
@@ -208,7 +212,7 @@ WavReader::Status WavReader::feed(const uint8_t *data, std::size_t size) {
       break;
     }
     case Stage::kDone:
-      // Bytes after the declared data chunk (other chunks, junk): ignored.
+      /* Bytes after the declared data chunk (other chunks, junk): ignored. */
       bytes_fed_ += size;
       size = 0;
       break;
@@ -425,4 +429,4 @@ bool WavReader::finish(std::string *why) {
   return true;
 }
 
-} // namespace voicekit::reply
+} /* namespace voicekit::reply */

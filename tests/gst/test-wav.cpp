@@ -1,6 +1,10 @@
-/* Unit tests of the WAV header writer and the incremental reader
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Unit tests of the WAV header writer and the incremental reader
  * (gst/reply/wav.hpp): every sample format, any split of the stream, the
- * chunks real writers add, unknown lengths, and malformed input. */
+ * chunks real writers add, unknown lengths, and malformed input.
+ */
 #include <gst/reply/wav.hpp>
 
 #include <gtest/gtest.h>
@@ -168,7 +172,7 @@ std::string feed_failure(const Bytes &stream) {
 #define EXPECT_CONTAINS(text, part)                                                                \
   EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
 
-} // namespace
+} /* namespace */
 
 TEST(WavFormat, BytesPerSampleAndFrame) {
   EXPECT_EQ(make_format(8000, 1, WavSampleFormat::kU8).bytes_per_frame(), 1);

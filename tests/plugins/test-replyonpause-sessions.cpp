@@ -1,4 +1,7 @@
-/* 100 sessions in one process: replyonpause handler=signals under load.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * 100 sessions in one process: replyonpause handler=signals under load.
  *
  * Each session is its own pipeline
  *   appsrc ! sessiontag webrtc-id=s<N> ! pausedetect ! replyonpause handler=signals ! appsink
@@ -313,7 +316,7 @@ void on_finalized(gpointer data, GObject *) {
   static_cast<std::atomic<int> *>(data)->fetch_sub(1);
 }
 
-} // namespace
+} /* namespace */
 
 GST_START_TEST(test_hundred_concurrent_sessions) {
   const auto started = std::chrono::steady_clock::now();

@@ -1,7 +1,11 @@
-/* gst-check tests of the replyonpause element's normal behaviour: what each
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * gst-check tests of the replyonpause element's normal behaviour: what each
  * handler gets and what comes out, messages, timing, interruption, greeting,
  * gaps, format conversion and properties. (Faults — failing or hanging
- * handlers, EOS, FLUSH — live in test-replyonpause-faults.cpp.) */
+ * handlers, EOS, FLUSH — live in test-replyonpause-faults.cpp.)
+ */
 /* Standard headers first: gst-check defines `fail`. */
 #include <algorithm>
 #include <atomic>
