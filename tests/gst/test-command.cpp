@@ -908,3 +908,56 @@ TEST(Command, CompleteOutputEndsTheCall) {
     EXPECT_EQ(children_of_this_thread(), "");
   }
 }
+
+TEST(Command, NoDescriptorLeftWhateverTheOutcome) {
+  /* Pipes, the reaper's channel: every way a call can end gives them back. */
+  auto open_fds = [] {
+    int count = 0;
+    if (DIR *dir = opendir("/proc/self/fd")) {
+      while (readdir(dir) != nullptr)
+        count++;
+      closedir(dir);
+    }
+    return count;
+  };
+  const int before = open_fds();
+  for (int round = 0; round < 3; round++) {
+    {
+      Command exited;
+      start_ok(exited, {"cat"});
+      EXPECT_EQ(run(exited, pattern(1000)).outcome, Command::Outcome::kExited);
+    }
+    {
+      Command timed_out;
+      start_ok(timed_out, {"sleep", "30"});
+      EXPECT_EQ(run(timed_out, {}, milliseconds(20)).outcome, Command::Outcome::kTimedOut);
+      timed_out.terminate(milliseconds(200));
+    }
+    {
+      Command refused;
+      start_ok(refused, {"sh", "-c", "printf x; sleep 30"});
+      EXPECT_EQ(
+          refused.run(
+              {}, [](const uint8_t *, std::size_t) { return false; }, Clock::now() + kSafety, -1),
+          Command::Outcome::kOutputRefused);
+      /* no terminate(): the destructor's */
+    }
+    {
+      Command completed;
+      start_ok(completed, {"sh", "-c", "printf x; exec sleep 30"});
+      EXPECT_EQ(completed.run(
+                    {}, [](const uint8_t *, std::size_t) { return Command::Take::kComplete; },
+                    Clock::now() + kSafety, -1),
+                Command::Outcome::kCompleted);
+    }
+    {
+      Command missing;
+      std::string why;
+      EXPECT_FALSE(missing.start({"/etc/passwd"}, {}, &why));
+      Command not_exec;
+      EXPECT_FALSE(not_exec.start({"/dev/null"}, {}, &why));
+    }
+  }
+  EXPECT_EQ(open_fds(), before);
+  EXPECT_EQ(children_of_this_thread(), "");
+}
