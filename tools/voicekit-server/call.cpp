@@ -230,14 +230,19 @@ Call::~Call() {
       gst_bus_remove_watch(bus);
       gst_object_unref(bus);
     }
-    /* NULL stops every streaming thread; replyonpause does not wait for
-     * handlers, which hold their own references and notice the flush. */
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
     if (webrtc_ != nullptr)
       gst_object_unref(webrtc_);
     if (reply_ != nullptr)
       gst_object_unref(reply_);
-    gst_object_unref(pipeline_);
+    /* NULL stops every streaming thread; replyonpause does not wait for
+     * handlers, which hold their own references and notice the flush. What
+     * webrtcbin's signals and the probe post meanwhile finds no Call. */
+    if (config_.reaper) {
+      config_.reaper->take(pipeline_);
+    } else {
+      gst_element_set_state(pipeline_, GST_STATE_NULL);
+      gst_object_unref(pipeline_);
+    }
   }
   GST_INFO("session %s: call destroyed", webrtc_id_.c_str());
 }

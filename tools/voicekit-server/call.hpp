@@ -15,6 +15,7 @@
 #ifndef TOOLS_VOICEKIT_SERVER_CALL_HPP
 #define TOOLS_VOICEKIT_SERVER_CALL_HPP
 
+#include "pipeline-reaper.hpp"
 #include "signalling.hpp"
 #include "spoken.hpp"
 
@@ -40,6 +41,9 @@ struct CallConfig {
   unsigned answer_wait_ms = 2000;        /* longest wait for gathering before the answer */
   /* handler=spoken: pocketsphinx decoders shared by every session. */
   std::shared_ptr<Transcriber> transcriber;
+  /* When set, a destroyed Call's pipeline is stopped and freed on the
+   * reaper's thread instead of in the destructor (the main loop). */
+  std::shared_ptr<PipelineReaper> reaper;
 };
 
 class Call {
