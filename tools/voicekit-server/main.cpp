@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <string>
+#include <sys/resource.h>
 
 namespace {
 
@@ -40,6 +41,38 @@ bool check_elements(std::string &missing) {
   return missing.empty();
 }
 
+/* Every connection holds a descriptor, every session dozens: the soft limit
+ * (often 1024) goes up to the hard one. */
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    std::perror("voicekit-server: cannot raise the descriptor limit");
+}
+
+/* Repeated address options: IP literals, normalised; "none" clears them. */
+bool take_addresses(gchar **values, std::set<std::string> &target, std::string &problem) {
+  if (values == nullptr)
+    return true;
+  target.clear();
+  for (gchar **value = values; *value != nullptr; ++value) {
+    if (g_strcmp0(*value, "none") == 0)
+      continue;
+    GInetAddress *address = g_inet_address_new_from_string(*value);
+    if (address == nullptr) {
+      problem = std::string("--trusted-address: \"") + *value + "\" is not an IP address";
+      return false;
+    }
+    gchar *text = g_inet_address_to_string(address);
+    target.insert(text);
+    g_free(text);
+    g_object_unref(address);
+  }
+  return true;
+}
+
 } /* namespace */
 
 int main(int argc, char **argv) {
@@ -57,6 +90,12 @@ int main(int argc, char **argv) {
   gint jitter = static_cast<gint>(config.call.jitter_latency_ms);
   gint media_timeout = static_cast<gint>(config.media_timeout_s);
   gint hello_timeout = static_cast<gint>(config.hello_timeout_s);
+  gint offer_timeout = static_cast<gint>(config.offer_timeout_s);
+  gint max_connections = 0;
+  gint max_connections_per_address = 0;
+  gint max_sessions_per_address = 0;
+  gchar **trusted = nullptr;
+  gchar **allowed_hosts = nullptr;
   gboolean events_json = FALSE;
   const GOptionEntry entries[] = {
       {"address", 0, 0, G_OPTION_ARG_STRING, &address, "Address to serve on (default 127.0.0.1)",
@@ -84,6 +123,23 @@ int main(int argc, char **argv) {
        "Seconds without audio before a session is closed (default 4)", "S"},
       {"hello-timeout", 0, 0, G_OPTION_ARG_INT, &hello_timeout,
        "Seconds a connection may stay open without hello (default 10)", "S"},
+      {"offer-timeout", 0, 0, G_OPTION_ARG_INT, &offer_timeout,
+       "Seconds a session may wait between hello and its offer (default 10)", "S"},
+      {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+       "Connections at once, HTTP and WebSocket (default 4 x max-sessions + 16)", "N"},
+      {"max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_connections_per_address,
+       "Connections at once from one client address (default a quarter of max-connections, "
+       "at least 4)",
+       "N"},
+      {"max-sessions-per-address", 0, 0, G_OPTION_ARG_INT, &max_sessions_per_address,
+       "Sessions at once from one client address (default a quarter of max-sessions, at least 1)",
+       "N"},
+      {"trusted-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted,
+       "A client address the per-address limits do not apply to, as a reverse proxy's "
+       "(repeatable; default 127.0.0.1 and ::1; none: no address)",
+       "ADDR"},
+      {"allowed-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &allowed_hosts,
+       "A name the Host header may give besides the addresses served (repeatable)", "NAME"},
       {"events-json", 0, 0, G_OPTION_ARG_NONE, &events_json,
        "Print every event and session change as a JSON line", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -110,6 +166,15 @@ int main(int argc, char **argv) {
   take(command, config.call.command);
   take(engine, config.call.engine);
   std::string problem;
+  take_addresses(trusted, config.trusted_addresses, problem);
+  g_strfreev(trusted);
+  for (gchar **host = allowed_hosts; host != nullptr && *host != nullptr; ++host)
+    config.allowed_hosts.emplace_back(*host);
+  g_strfreev(allowed_hosts);
+  if (!problem.empty()) {
+    std::fprintf(stderr, "voicekit-server: %s\n", problem.c_str());
+    return 2;
+  }
   if (port < 0 || port > 65535)
     problem = "--port must be 0-65535";
   else if (max_sessions < 1 || max_sessions > 10000)
@@ -126,6 +191,11 @@ int main(int argc, char **argv) {
     problem = "--media-timeout must be 1 or more";
   else if (hello_timeout < 1)
     problem = "--hello-timeout must be 1 or more";
+  else if (offer_timeout < 1)
+    problem = "--offer-timeout must be 1 or more";
+  else if (max_connections < 0 || max_connections_per_address < 0 || max_sessions_per_address < 0)
+    problem = "--max-connections, --max-connections-per-address and --max-sessions-per-address "
+              "must be 1 or more";
   else if (config.call.handler != "echo" && config.call.handler != "command" &&
            config.call.handler != "spoken")
     problem = "--handler must be echo, command or spoken";
@@ -146,7 +216,12 @@ int main(int argc, char **argv) {
   config.call.speech_pad_ms = static_cast<unsigned>(speech_pad);
   config.media_timeout_s = static_cast<unsigned>(media_timeout);
   config.hello_timeout_s = static_cast<unsigned>(hello_timeout);
+  config.offer_timeout_s = static_cast<unsigned>(offer_timeout);
+  config.max_connections = static_cast<unsigned>(max_connections);
+  config.max_connections_per_address = static_cast<unsigned>(max_connections_per_address);
+  config.max_sessions_per_address = static_cast<unsigned>(max_sessions_per_address);
   config.events_json = events_json;
+  raise_descriptor_limit();
 
   if (!voicekit::load_build_tree_plugin("voicekit-server"))
     return 1;
@@ -177,14 +252,17 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "voicekit-server: %s\n", start_error.c_str());
       status = 1;
     } else {
-      std::printf("voicekit-server: listening on %s\n", server.url().c_str());
-      std::fflush(stdout);
       auto quit = [](gpointer data) -> gboolean {
         g_main_loop_quit(static_cast<GMainLoop *>(data));
         return G_SOURCE_REMOVE;
       };
+      /* Before the line that says the server is ready: GLib makes the
+       * descriptors signal handling needs now (a process short of
+       * descriptors later cannot). */
       g_unix_signal_add(SIGINT, quit, loop);
       g_unix_signal_add(SIGTERM, quit, loop);
+      std::printf("voicekit-server: listening on %s\n", server.url().c_str());
+      std::fflush(stdout);
       g_main_loop_run(loop);
       server.shutdown();
     }

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <dirent.h>
 #include <fstream>
@@ -17,15 +18,21 @@ namespace voicekit::server {
 
 struct Server::Connection {
   SoupWebsocketConnection *socket = nullptr;
-  std::string peer;      /* remote address, for the log */
-  std::string webrtc_id; /* set once hello is accepted */
+  std::shared_ptr<StreamGuard> guard; /* its budgets (stream-guard.hpp) */
+  std::string peer;                   /* remote address, for the log */
+  std::string address;                /* the IP of `peer`: per-address limits */
+  std::string webrtc_id;              /* set once hello is accepted */
   bool accepted = false;
+  bool offered = false;
   bool ended = false;
   std::unique_ptr<Call> call;
   gint64 accepted_us = 0;
   gint64 opened_us = 0;
   guint64 serial = 0;       /* tells a reused address from the connection a job meant */
   unsigned soft_errors = 0; /* non-fatal errors sent so far */
+  double report_tokens = kReportBurst;
+  gint64 report_refilled_us = 0;
+  guint64 reports_dropped = 0;
   guint time_limit_source = 0;
   gulong handlers[3] = {0, 0, 0};
 };
@@ -55,10 +62,33 @@ int count_threads() {
 
 } /* namespace */
 
-Server::Server(ServerConfig config) : config_(std::move(config)) {}
+unsigned ServerConfig::connections_limit() const {
+  return max_connections != 0 ? max_connections : 4 * max_sessions + 16;
+}
+
+unsigned ServerConfig::connections_per_address_limit() const {
+  return max_connections_per_address != 0 ? max_connections_per_address
+                                          : std::max(4u, connections_limit() / 4);
+}
+
+unsigned ServerConfig::sessions_per_address_limit() const {
+  return max_sessions_per_address != 0 ? max_sessions_per_address : std::max(1u, max_sessions / 4);
+}
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {
+  if (!config_.call.reaper)
+    config_.call.reaper = std::make_shared<PipelineReaper>();
+  const bool json = config_.events_json;
+  log_ = std::make_unique<LogWriter>(stdout, [json](unsigned long long dropped) {
+    const std::string count = std::to_string(dropped);
+    return json ? "{\"type\":\"log-dropped\",\"lines\":" + count + "}"
+                : "log: " + count + " lines dropped (stdout too slow)";
+  });
+}
 
 Server::~Server() {
   shutdown();
+  listener_.reset(); /* no more connections */
   for (auto &entry : connections_) {
     for (gulong handler : entry.second->handlers)
       if (handler != 0)
@@ -72,32 +102,32 @@ Server::~Server() {
     soup_server_disconnect(soup_);
     g_object_unref(soup_);
   }
+  gate_.reset();
+  /* Every session's pipeline is stopped and freed before this returns. */
+  config_.call.reaper.reset();
+  log_.reset();
 }
 
 bool Server::start(std::string &error) {
   soup_ = soup_server_new("server-header", "voicekit-server", nullptr);
+  /* permessage-deflate lets a few KB inflate to gigabytes in libsoup 3.2
+   * (nothing bounds a message's inflated size): signalling does without. */
+  soup_server_remove_websocket_extension(soup_, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_handler(soup_, "/", on_page, this, nullptr);
   soup_server_add_handler(soup_, "/stats", on_stats, this, nullptr);
   soup_server_add_websocket_handler(soup_, "/ws", nullptr, nullptr, on_websocket, this, nullptr);
-  GSocketAddress *address =
-      g_inet_socket_address_new_from_string(config_.address.c_str(), config_.port);
-  if (address == nullptr) {
-    error = "\"" + config_.address + "\" is not an IP address";
+  hosts_ = std::make_unique<AllowedHosts>(config_.address, config_.allowed_hosts);
+  GateConfig gate;
+  gate.max_connections = config_.connections_limit();
+  gate.max_connections_per_address = config_.connections_per_address_limit();
+  gate.unlimited_addresses = config_.trusted_addresses;
+  gate.guard.max_message_bytes = kMaxMessageBytes;
+  gate_ = std::make_unique<Gate>(soup_, gate, *hosts_);
+  listener_ = std::make_unique<Listener>([this](GSocket *socket) { gate_->admit(socket); },
+                                         [this] { return gate_->evict_idle(); });
+  if (!listener_->start(config_.address, config_.port, error))
     return false;
-  }
-  GError *listen_error = nullptr;
-  const gboolean ok = soup_server_listen(soup_, address, SoupServerListenOptions(0), &listen_error);
-  g_object_unref(address);
-  if (!ok) {
-    error = std::string("cannot listen on ") + config_.address + ":" +
-            std::to_string(config_.port) + ": " + listen_error->message;
-    g_error_free(listen_error);
-    return false;
-  }
-  GSList *uris = soup_server_get_uris(soup_);
-  if (uris != nullptr)
-    bound_port_ = static_cast<unsigned>(g_uri_get_port(static_cast<GUri *>(uris->data)));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  bound_port_ = listener_->port();
   tick_source_ = g_timeout_add_seconds(
       1,
       [](gpointer data) -> gboolean {
@@ -181,16 +211,12 @@ std::string human_line(const std::string &json) {
 void Server::log_line(const std::string &json) {
   if (!config_.events_json) {
     /* Client reports are for tests; everything else for whoever runs it. */
-    const std::string line = human_line(json);
-    if (!line.empty()) {
-      std::fputs((line + "\n").c_str(), stdout);
-      std::fflush(stdout);
-    }
+    std::string line = human_line(json);
+    if (!line.empty())
+      log_->write(std::move(line));
     return;
   }
-  std::fputs(json.c_str(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
+  log_->write(json);
 }
 
 std::string Server::stats_json() const {
@@ -201,6 +227,19 @@ std::string Server::stats_json() const {
       .integer("threads", count_threads())
       .integer("fds", count_fds())
       .integer("max_sessions", config_.max_sessions)
+      .integer("sockets", static_cast<std::int64_t>(gate_->open()))
+      .integer("max_connections", config_.connections_limit())
+      .integer("refused_connections", static_cast<std::int64_t>(gate_->counters().refused_busy +
+                                                                gate_->counters().refused_address +
+                                                                listener_->refused_exhausted()))
+      .integer("evicted_idle", static_cast<std::int64_t>(gate_->counters().evicted_idle))
+      .integer("refused_requests", static_cast<std::int64_t>(gate_->counters().refused_requests +
+                                                             gate_->counters().head_timeouts))
+      .integer("cut_off", static_cast<std::int64_t>(cut_off_))
+      .integer("reports_dropped", static_cast<std::int64_t>(reports_dropped_))
+      .integer("log_lines_dropped", static_cast<std::int64_t>(log_->dropped()))
+      .integer("teardowns_pending", static_cast<std::int64_t>(config_.call.reaper->pending()))
+      .integer("teardown_us_max", teardown_us_max_)
       .text();
 }
 
@@ -254,6 +293,8 @@ void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *
     gchar *text = g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote));
     connection->peer = text;
     g_free(text);
+    connection->address = address_key(remote);
+    connection->guard = self->gate_->guard_of(remote);
   }
   self->connections_[connection] = std::move(owned);
   soup_websocket_connection_set_max_incoming_payload_size(socket, kMaxMessageBytes);
@@ -308,7 +349,8 @@ void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *
 
   /* A page of another site must not open sessions here: when the browser
    * names an origin (a sandboxed frame names "null"), it has to be this
-   * server. Programs that send no Origin (aiortc, scripts) are not browsers. */
+   * server. Programs that send no Origin (aiortc, scripts) are not browsers.
+   * (The Host was checked before the upgrade: gate.cpp.) */
   SoupMessageHeaders *headers = soup_server_message_get_request_headers(message);
   const char *origin = soup_message_headers_get_one(headers, "Origin");
   const char *host = soup_message_headers_get_one(headers, "Host");
@@ -317,18 +359,7 @@ void Server::on_websocket(SoupServer *, SoupServerMessage *message, const char *
                            std::string(origin) != std::string("https://") + host))) {
     self->refuse(*connection,
                  {"forbidden-origin", "pages from another origin cannot open sessions here"});
-    return;
   }
-  /* Sockets that never say hello are closed by tick(); this bounds how many
-   * can wait at once. */
-  if (self->connections_.size() > self->max_connections()) {
-    self->refuse(*connection, {"too-many-connections",
-                               "the server has too many open connections: try again later"});
-  }
-}
-
-std::size_t Server::max_connections() const {
-  return 4 * static_cast<std::size_t>(config_.max_sessions) + 16;
 }
 
 /* A non-fatal error; a client that keeps making them is cut off (each costs
@@ -344,8 +375,48 @@ void Server::soft_error(Connection &connection, const SignallingError &error) {
 }
 
 void Server::send(Connection &connection, const std::string &json) {
-  if (soup_websocket_connection_get_state(connection.socket) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text(connection.socket, json.c_str());
+  if (soup_websocket_connection_get_state(connection.socket) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  soup_websocket_connection_send_text(connection.socket, json.c_str());
+  if (connection.guard == nullptr)
+    return;
+  connection.guard->note_frame_sent(json.size());
+  /* A client that does not read is cut off, not served: libsoup would queue
+   * whatever is sent to it. The socket is shut now; libsoup notices on its
+   * next turn and the session ends from on_closed() (not from here, which
+   * may be inside a Call's callback). */
+  if (connection.guard->queued_bytes() > kMaxQueuedBytes)
+    connection.guard->cut_off("not-reading");
+}
+
+/* A client report is logged when it is small and the client's budget allows;
+ * false when it is dropped (counted, said once per connection). */
+bool Server::take_report(Connection &connection, std::size_t bytes) {
+  const gint64 now = g_get_monotonic_time();
+  if (connection.report_refilled_us != 0)
+    connection.report_tokens =
+        std::min(kReportBurst, connection.report_tokens +
+                                   kReportsPerSecond *
+                                       static_cast<double>(now - connection.report_refilled_us) /
+                                       G_USEC_PER_SEC);
+  connection.report_refilled_us = now;
+  const char *reason = nullptr;
+  if (bytes > kMaxReportBytes)
+    reason = "larger than 4096 bytes";
+  else if (connection.report_tokens < 1.0)
+    reason = "more than 5 a second";
+  else
+    connection.report_tokens -= 1.0;
+  if (reason == nullptr)
+    return true;
+  ++reports_dropped_;
+  if (connection.reports_dropped++ == 0)
+    log_line(JsonWriter()
+                 .str("type", "reports-dropped")
+                 .str("webrtc_id", connection.webrtc_id)
+                 .str("reason", std::string("a report ") + reason)
+                 .text());
+  return false;
 }
 
 /* A fatal error: tell the client, end its session, close. */
@@ -390,7 +461,9 @@ void Server::on_text(Connection &connection, const std::string &text) {
         soft_error(connection, error);
       else
         refuse(connection, error);
+      return;
     }
+    connection.offered = true;
     return;
   }
   case MessageKind::Candidate:
@@ -401,7 +474,7 @@ void Server::on_text(Connection &connection, const std::string &text) {
     connection.call->add_remote_candidate(message.mline_index, message.candidate);
     return;
   case MessageKind::Report:
-    if (!connection.accepted)
+    if (!connection.accepted || !take_report(connection, text.size()))
       return;
     log_line(JsonWriter()
                  .str("type", "client-report")
@@ -433,6 +506,18 @@ void Server::on_hello(Connection &connection, const std::string &id) {
            {"too-many-sessions", "the server has reached its limit of " +
                                      std::to_string(config_.max_sessions) +
                                      " sessions: try again later"},
+           id);
+    return;
+  }
+  /* A few addresses must not hold every session (a reverse proxy's address
+   * is trusted: all its clients come from it). */
+  const unsigned per_address = config_.sessions_per_address_limit();
+  if (config_.trusted_addresses.count(connection.address) == 0 &&
+      sessions_per_address_[connection.address] >= per_address) {
+    refuse(connection,
+           {"too-many-sessions-from-address",
+            "your address has " + std::to_string(per_address) +
+                " sessions already, the most it may have: try again later"},
            id);
     return;
   }
@@ -475,6 +560,7 @@ void Server::on_hello(Connection &connection, const std::string &id) {
   connection.accepted = true;
   connection.accepted_us = g_get_monotonic_time();
   sessions_[id] = &connection;
+  ++sessions_per_address_[connection.address];
   if (config_.time_limit_s > 0) {
     struct Job {
       Server *server;
@@ -519,13 +605,19 @@ void Server::end_session(Connection &connection, const std::string &reason, bool
     send(connection, JsonWriter().str("type", "bye").str("reason", reason).text());
   if (connection.accepted) {
     sessions_.erase(connection.webrtc_id);
+    if (--sessions_per_address_[connection.address] == 0)
+      sessions_per_address_.erase(connection.address);
+    const gint64 teardown_start = g_get_monotonic_time();
     connection.call.reset();
-    log_line(JsonWriter()
-                 .str("type", "session")
-                 .str("state", "closed")
-                 .str("webrtc_id", connection.webrtc_id)
-                 .str("reason", reason)
-                 .text());
+    teardown_us_max_ = std::max(teardown_us_max_, g_get_monotonic_time() - teardown_start);
+    JsonWriter line;
+    line.str("type", "session")
+        .str("state", "closed")
+        .str("webrtc_id", connection.webrtc_id)
+        .str("reason", reason);
+    if (connection.reports_dropped > 0)
+      line.integer("reports_dropped", static_cast<std::int64_t>(connection.reports_dropped));
+    log_line(line.text());
   }
   if (soup_websocket_connection_get_state(connection.socket) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close(connection.socket, SOUP_WEBSOCKET_CLOSE_NORMAL, reason.c_str());
@@ -535,7 +627,25 @@ void Server::on_closed(Connection *connection) {
   auto found = connections_.find(connection);
   if (found == connections_.end())
     return;
-  end_session(*connection, "disconnected", false);
+  const std::string violation =
+      connection->guard != nullptr ? connection->guard->violation() : std::string();
+  if (!violation.empty() && !connection->ended) {
+    ++cut_off_;
+    static const std::map<std::string, std::string> why = {
+        {"control-frame-flood", "more control frames (ping, pong, close) than its budget"},
+        {"message-too-large", "a message larger than its limit, in fragments"},
+        {"not-reading", "more than 1 MiB waiting for it: it does not read"}};
+    JsonWriter line;
+    line.str("type", "refused")
+        .str("code", violation)
+        .str("message", why.count(violation) != 0 ? why.at(violation) : violation);
+    if (connection->accepted)
+      line.str("webrtc_id", connection->webrtc_id);
+    else
+      line.null("webrtc_id");
+    log_line(line.text());
+  }
+  end_session(*connection, violation.empty() ? "disconnected" : violation, false);
   for (gulong handler : connection->handlers)
     if (handler != 0)
       g_signal_handler_disconnect(connection->socket, handler);
@@ -555,7 +665,13 @@ void Server::tick() {
     if (connection.ended || !connection.accepted || !connection.call)
       continue;
     const gint64 last = connection.call->last_media_us();
-    if (last != 0 && now - last > static_cast<gint64>(config_.media_timeout_s) * G_USEC_PER_SEC)
+    /* No offer in time: the session did not connect, the reason clients
+     * already know for that. */
+    if (!connection.offered && now - connection.accepted_us >
+                                   static_cast<gint64>(config_.offer_timeout_s) * G_USEC_PER_SEC)
+      expired.emplace_back(&connection, "connect-timeout");
+    else if (last != 0 &&
+             now - last > static_cast<gint64>(config_.media_timeout_s) * G_USEC_PER_SEC)
       expired.emplace_back(&connection, "media-timeout");
     else if (last == 0 && now - connection.accepted_us >
                               static_cast<gint64>(config_.connect_timeout_s) * G_USEC_PER_SEC)
