@@ -7,24 +7,37 @@
 #
 #  fds        ~1,100 idle TCP connects exhaust a server held at 1024 descriptors;
 #             once they are closed, a real client is served at once. The server
-#             raised its soft descriptor limit to the hard one at start.
+#             raised its soft descriptor limit to the hard one at start. Then
+#             descriptors really run out (the server's soft limit at the lowest
+#             one it does not use, every connection busy): each new client is
+#             answered 503 at once, the server does not spin, and serves again
+#             as soon as descriptors are back.
 #  ping       100,000 pings (12.5 MB) on one WebSocket that never reads: /stats
 #             and a new client's hello answer within 200 ms throughout; the
-#             flooder is closed.
+#             flooder is closed (control-frame-flood).
 #  deflate    permessage-deflate bombs (one message in forty 61 KB fragments, each
-#             inflating to 60 MB, no hello): RSS stays under 200 MB.
-#  bodies     four POST / of 256 MB, a POST /ws, a chunked POST, PUT /stats:
-#             each refused when its headers arrive (405/413), RSS under 200 MB.
+#             inflating to 60 MB, no hello): RSS stays under 200 MB. The same
+#             forty fragments uncompressed: cut off past 64 KiB
+#             (message-too-large).
+#  bodies     four POST / of 256 MB, a POST /ws, a chunked POST, PUT /stats,
+#             DELETE /, a GET with a 256 MB body, a chunked GET /stats: each
+#             refused when its headers arrive (405 with Allow, 413), RSS under
+#             200 MB; GET and HEAD still served.
 #  holding    100 WebSockets that never say hello from 127.0.0.2, sessions that
 #             say hello and never offer from 127.0.0.3: a real client from
 #             127.0.0.1 gets in; the hello'd sessions end at the offer deadline.
 #  host       DNS rebinding: Host attacker.example with a matching Origin is
-#             refused before any session; --allowed-host admits a named host.
+#             refused before any session (421, forbidden-host), also for the page
+#             and /stats; --allowed-host admits a named host.
 #  reports    a client's report flood: what reaches stdout is bounded and the
-#             main loop keeps answering.
-#  teardown   60 sessions ended at once: /stats answers within 500 ms meanwhile.
+#             main loop keeps answering; a client's few small reports are logged.
+#  teardown   60 sessions, 4 of them aiortc peers with audio flowing, end at
+#             their time limit: /stats answers within 500 ms meanwhile, and no
+#             session's teardown holds the server's main loop more than 5 ms.
 #
 # usage: netns-run /usr/bin/python3 test-server-hostile.py SERVER [PART...]
+#        [--rss-max-mib N]   (default 200; under a sanitizer the RSS is mostly
+#                             the sanitizer's own)
 
 import asyncio
 import base64
@@ -36,9 +49,11 @@ import socket
 import struct
 import sys
 import time
+import urllib.error
 import urllib.request
 import zlib
 
+import numpy as np
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,9 +61,13 @@ import peer  # noqa: E402
 from peer import fail  # noqa: E402
 
 SERVER = sys.argv[1]
-PARTS = sys.argv[2:] or ["fds", "ping", "deflate", "bodies", "holding", "host", "reports",
-                         "teardown"]
+_args = sys.argv[2:]
 RSS_LIMIT_KIB = 200 * 1024
+if "--rss-max-mib" in _args:
+    _at = _args.index("--rss-max-mib")
+    RSS_LIMIT_KIB = int(_args[_at + 1]) * 1024
+    del _args[_at:_at + 2]
+PARTS = _args or ["fds", "ping", "deflate", "bodies", "holding", "host", "reports", "teardown"]
 RESPONSIVE_S = 0.200
 
 
@@ -67,6 +86,37 @@ def nofile_limits(pid):
                 fields = line.split()
                 return int(fields[3]), int(fields[4])
     fail(f"no descriptor limit in /proc/{pid}/limits")
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) a process has used, all its threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_stderr(srv):
+    srv.log.flush()
+    with open(srv.log.name, errors="replace") as f:
+        return f.read()
+
+
+def refusals(srv, code):
+    """The server's "refused" log lines with this code."""
+    return srv.events(pred=lambda o: o.get("type") == "refused" and o.get("code") == code)
+
+
+def http_status(srv, path, timeout=3.0):
+    """Status of GET path (an HTTP error's status too); None when no answer."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(srv.base_url + path, timeout=timeout) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
 
 
 def timed_stats(srv, timeout=5.0):
@@ -195,6 +245,45 @@ async def part_fds():
     print(f"  fds: a real client was welcomed {time.monotonic() - t0:.2f} s after the attackers left")
     if srv.stats_sync()["fds"] > 64:
         fail(f"fds: descriptors not released: {srv.stats_sync()}")
+    await fds_exhausted()
+
+
+async def fds_exhausted():
+    """Descriptors really run out: nothing idle for the server to close."""
+    srv = start()
+    pid = srv.proc.pid
+    busy = [ws_upgrade(srv)[0] for _ in range(4)]  # upgraded, not idle
+    used = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+    lowest_free = next(n for n in range(len(used) + 1) if n not in used)
+    soft, hard = nofile_limits(pid)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest_free, hard))
+    try:
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        statuses = []
+        while time.monotonic() - t0 < 2.0:  # a steady stream of clients meanwhile
+            statuses.append(http_status(srv, "/stats"))
+            await asyncio.sleep(0.02)
+        cpu = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+    answered = sum(1 for st in statuses if st == 503)
+    print(f"  fds: soft limit {lowest_free} (every descriptor below in use): {answered} of "
+          f"{len(statuses)} clients answered 503 at once ({set(statuses)}); server CPU "
+          f"{cpu * 100:.0f} % of a core meanwhile")
+    if answered != len(statuses):
+        fail(f"fds: clients not answered 503 while descriptors were exhausted: {statuses}")
+    if cpu > 0.5:
+        fail(f"fds: the server spun while descriptors were exhausted ({cpu * 100:.0f} % of a core)")
+    if "descriptors exhausted" not in server_stderr(srv):
+        fail("fds: the server did not log the exhaustion")
+    took = await hello_round_trip(srv, "fds-after-exhaustion")
+    st = srv.stats_sync()
+    print(f"  fds: descriptors back: a real client welcomed in {took * 1000:.0f} ms; "
+          f"refused_connections {st['refused_connections']}")
+    if st["refused_connections"] < len(statuses):
+        fail(f"fds: /stats does not count the refused connections: {st}")
+    for sock in busy:
+        sock.close()
 
 
 # --- ping -----------------------------------------------------------------------
@@ -252,6 +341,9 @@ async def part_ping():
     sock.close()
     if rss_kib(srv.proc.pid) > RSS_LIMIT_KIB:
         fail(f"ping: RSS {rss_kib(srv.proc.pid)} KiB")
+    await srv.wait_event(lambda o: o.get("type") == "refused" and
+                         o.get("code") == "control-frame-flood", 5, "the flooder's refusal")
+    print(f"  ping: the server says: {refusals(srv, 'control-frame-flood')[0]}")
 
 
 # --- deflate --------------------------------------------------------------------
@@ -286,8 +378,24 @@ async def part_deflate():
     await asyncio.sleep(1.0)
     peak = max(peak, rss_kib(srv.proc.pid))
     print(f"  deflate: extension accepted {negotiated}/2 times; peak RSS {peak} KiB")
+    if negotiated:
+        fail("deflate: the server accepted permessage-deflate")
     if peak > RSS_LIMIT_KIB:
         fail(f"deflate: RSS reached {peak} KiB (limit {RSS_LIMIT_KIB})")
+    # The same message uncompressed: forty fragments of 61 KB, 2.4 MB in all.
+    sock, head, _ = ws_upgrade(srv)
+    sent = 0
+    for i in range(40):
+        try:
+            sock.sendall(frame(0x1 if i == 0 else 0x0, piece, fin=i == 39))
+            sent += 1
+        except OSError:
+            break
+    sock.close()
+    await srv.wait_event(lambda o: o.get("type") == "refused" and
+                         o.get("code") == "message-too-large", 5, "the fragments' refusal")
+    print(f"  deflate: a message in uncompressed fragments was cut off after {sent} of 40 "
+          f"fragments were sent (message-too-large)")
     await hello_round_trip(srv, "deflate-real")
 
 
@@ -347,6 +455,8 @@ async def part_bodies():
         (f"POST /stats HTTP/1.1\r\nHost: {hostport}\r\nTransfer-Encoding: chunked\r\n\r\n", big, True),
         (f"PUT /stats HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 10\r\n\r\n", 10, False),
         (f"DELETE / HTTP/1.1\r\nHost: {hostport}\r\n\r\n", 0, False),
+        (f"GET / HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {big}\r\n\r\n", big, False),
+        (f"GET /stats HTTP/1.1\r\nHost: {hostport}\r\nTransfer-Encoding: chunked\r\n\r\n", big, True),
     ]
     loop = asyncio.get_running_loop()
     results = await asyncio.gather(*[
@@ -361,10 +471,25 @@ async def part_bodies():
     print(f"  bodies: RSS {peak} KiB")
     if peak > RSS_LIMIT_KIB:
         fail(f"bodies: RSS reached {peak} KiB (limit {RSS_LIMIT_KIB})")
+    # A 405 says what is allowed.
+    sock = raw_connect(srv)
+    sock.sendall(f"OPTIONS /stats HTTP/1.1\r\nHost: {hostport}\r\n\r\n".encode())
+    head, _ = read_headers(sock)
+    sock.close()
+    allow = [line for line in head.split("\r\n") if line.lower().startswith("allow:")]
+    print(f"  bodies: OPTIONS /stats -> {head.splitlines()[0]!r}, {allow}")
+    if " 405 " not in head.split("\r\n")[0] or allow != ["Allow: GET, HEAD"]:
+        fail(f"bodies: OPTIONS /stats: {head!r}")
     # The documented methods still work.
     status, _ = srv.http_get("/stats")
     if status != 200:
         fail(f"bodies: GET /stats gives {status}")
+    sock = raw_connect(srv)
+    sock.sendall(f"HEAD / HTTP/1.1\r\nHost: {hostport}\r\n\r\n".encode())
+    head, _ = read_headers(sock)
+    sock.close()
+    if " 200 " not in head.split("\r\n")[0]:
+        fail(f"bodies: HEAD / gives {head.splitlines()[0]!r}")
 
 
 # --- holding --------------------------------------------------------------------
@@ -372,12 +497,18 @@ async def part_holding():
     srv = start(["--max-sessions", "8", "--offer-timeout", "3"])
     idle = []
     refused = 0
+    upgraded = 0
     for _ in range(100):
         try:
             sock, head, _ = ws_upgrade(srv, source="127.0.0.2")
             idle.append(sock)
+            upgraded += " 101 " in head.split("\r\n")[0]
         except OSError:
             refused += 1
+    print(f"  holding: 127.0.0.2 holds {upgraded} idle WebSockets; {100 - upgraded - refused} were "
+          f"answered 503 (/stats: {srv.stats_sync()})")
+    if upgraded >= 8 * 4 + 16:
+        fail(f"holding: one address holds {upgraded} connections, every one there is")
     hello_socks = []
     for i in range(8):
         try:
@@ -389,8 +520,12 @@ async def part_holding():
         except Exception:  # noqa: BLE001
             refused += 1
     welcomed = sum(1 for _, ok in hello_socks if ok)
+    if welcomed >= 8:
+        fail("holding: one address holds every session")
+    if not refusals(srv, "too-many-sessions-from-address"):
+        fail("holding: no hello was refused with too-many-sessions-from-address")
     print(f"  holding: 100 idle sockets and 8 silent hellos tried from two addresses: "
-          f"{welcomed} hellos welcomed, {refused} refused at connect")
+          f"{welcomed} hellos welcomed, {refused} connects failed")
     took = await hello_round_trip(srv, "holding-real", source="127.0.0.1")
     print(f"  holding: a real client from 127.0.0.1 was welcomed in {took * 1000:.0f} ms")
     # Hello'd sessions with no offer end at the offer deadline.
@@ -401,6 +536,11 @@ async def part_holding():
     print(f"  holding: sessions without an offer after {time.monotonic() - t0:.1f} s: {left}")
     if left:
         fail(f"holding: {left} hello'd sessions outlived the offer deadline")
+    reasons = {o.get("reason") for o in srv.events(pred=lambda o: o.get("type") == "session" and
+                                                   o.get("state") == "closed" and
+                                                   o.get("webrtc_id", "").startswith("holder-"))}
+    if reasons != {"connect-timeout"}:  # at the offer deadline, well before the 15 s to audio
+        fail(f"holding: the silent sessions closed with {reasons}, not connect-timeout")
     for sock in idle:
         sock.close()
     for ws, _ in hello_socks:
@@ -439,6 +579,29 @@ async def part_host():
     page.close()
     if " 200 " in head.split("\r\n")[0]:
         fail(f"host: GET / with Host {evil} was served")
+    # /stats under a foreign Host: 421 and the signalling code.
+    page = raw_connect(srv)
+    page.sendall(f"GET /stats HTTP/1.1\r\nHost: {evil}\r\n\r\n".encode())
+    head, body = read_headers(page)
+    page.settimeout(3)
+    try:
+        while True:
+            more = page.recv(4096)
+            if not more:
+                break
+            body += more
+    except OSError:
+        pass
+    page.close()
+    print(f"  host: GET /stats with Host {evil}: {head.splitlines()[0]!r} {body[:160]!r}")
+    if " 421 " not in head.split("\r\n")[0] or json.loads(body).get("code") != "forbidden-host":
+        fail(f"host: GET /stats with Host {evil}: {head!r} {body!r}")
+    # The loopback names of a server on loopback are its own.
+    sock, head, _ = ws_upgrade(srv, host=f"localhost:{srv.port}",
+                               origin=f"http://localhost:{srv.port}")
+    sock.close()
+    if " 101 " not in head.split("\r\n")[0]:
+        fail(f"host: Host localhost was refused: {head.splitlines()[0]}")
     # A host on the allow-list, with its own origin, is served.
     sock, head, _ = ws_upgrade(srv, host=f"voice.example:{srv.port}",
                                origin=f"https://voice.example:{srv.port}")
@@ -451,6 +614,19 @@ async def part_host():
 # --- reports --------------------------------------------------------------------
 async def part_reports():
     srv = start()
+    before = sum(len(json.dumps(o)) for _, o in srv.lines)
+    # A client's few small reports, as the page sends them, are logged.
+    async with websockets.connect(srv.ws_url, compression=None) as ws:
+        await ws.send(json.dumps({"type": "hello", "webrtc_id": "reporter-calm"}))
+        await ws.recv()
+        for i in range(5):
+            await ws.send(json.dumps({"type": "report", "n": i, "played_ms": 100 * i}))
+            await asyncio.sleep(0.25)
+    await srv.wait_event(lambda o: o.get("type") == "client-report" and o.get("n") == 4, 5,
+                         "the calm client's last report")
+    calm = srv.events("reporter-calm", lambda o: o.get("type") == "client-report")
+    if len(calm) != 5:
+        fail(f"reports: {len(calm)} of a calm client's 5 reports were logged")
     before = sum(len(json.dumps(o)) for _, o in srv.lines)
     async with websockets.connect(srv.ws_url, compression=None) as ws:
         await ws.send(json.dumps({"type": "hello", "webrtc_id": "reporter"}))
@@ -466,7 +642,8 @@ async def part_reports():
         sent_s = time.monotonic() - t0
     await asyncio.sleep(1.0)
     with srv.cond:
-        reports = [o for _, o in srv.lines if o.get("type") == "client-report"]
+        reports = [o for _, o in srv.lines
+                   if o.get("type") == "client-report" and o.get("webrtc_id") == "reporter"]
         volume = sum(len(json.dumps(o)) for _, o in srv.lines) - before
     print(f"  reports: 2000 reports of 60 KB sent in {sent_s:.1f} s; {len(reports)} reached stdout "
           f"({volume / 1e6:.2f} MB); /stats took at most {worst * 1000:.0f} ms")
@@ -477,30 +654,77 @@ async def part_reports():
 
 
 # --- teardown -------------------------------------------------------------------
+TEARDOWN_MEDIA_PEERS = 4  # aiortc peers with audio flowing (ICE, DTLS, Opus both ways)
+TEARDOWN_SESSIONS = 60  # in all: the media peers plus hello'd sessions
+TEARDOWN_TIME_LIMIT_S = 8
+
+
+def probe_stats_until(srv, done, limit_s):
+    """/stats round trips, one every 20 ms, until done(stats) or limit_s."""
+    times = []
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        st = srv.stats_sync()
+        times.append(time.monotonic() - t0)
+        if done(st):
+            break
+        time.sleep(0.02)
+    return times
+
+
+async def hello_session(srv, source, webrtc_id):
+    ws = await websockets.connect(srv.ws_url, sock=raw_connect(srv, source), compression=None)
+    await ws.send(json.dumps({"type": "hello", "webrtc_id": webrtc_id}))
+    reply = json.loads(await ws.recv())
+    if reply.get("type") != "welcome":
+        fail(f"teardown: {webrtc_id} refused: {reply}")
+    return ws
+
+
 async def part_teardown():
-    srv = start(["--max-sessions", "80"])
-    sockets = []
-    for i in range(60):
-        source = f"127.0.1.{i // 4 + 1}"  # spread over addresses: per-address limits allow it
-        ws = await websockets.connect(srv.ws_url, sock=raw_connect(srv, source), compression=None)
-        await ws.send(json.dumps({"type": "hello", "webrtc_id": f"teardown-{i}"}))
-        reply = json.loads(await ws.recv())
-        if reply.get("type") != "welcome":
-            fail(f"teardown: session {i} refused: {reply}")
-        sockets.append(ws)
-    print(f"  teardown: {srv.stats_sync()}")
-    probe = asyncio.get_running_loop().run_in_executor(None, lambda: [
-        (timed_stats(srv), time.sleep(0.02))[0] for _ in range(40)])
-    await asyncio.gather(*[ws.close() for ws in sockets])
-    times = await probe
-    print(f"  teardown: /stats during the teardown of 60 sessions: at most {max(times) * 1000:.0f} ms")
+    # Every session ends at its time limit: the ones that said hello in the
+    # same second end in the same main-loop iteration (GLib runs seconds
+    # timeouts together), as when many sessions end at once under overload.
+    srv = start(["--max-sessions", "80", "--time-limit", str(TEARDOWN_TIME_LIMIT_S)])
+    speech = peer.normalise(peer.trim_speech(peer.load_goforward_48k()))
+    signal = peer.to_int16(np.concatenate([np.zeros(peer.SR // 2), speech, np.zeros(peer.SR * 60)]))
+    media = [peer.VoicePeer(srv.ws_url, f"teardown-media-{i}", signal, name=f"media{i}")
+             for i in range(TEARDOWN_MEDIA_PEERS)]
+    t0 = time.monotonic()
+    # Spread over addresses (4 each): per-address limits allow it.
+    results = await asyncio.gather(
+        *(p.connect(timeout=TEARDOWN_TIME_LIMIT_S - 2) for p in media),
+        *(hello_session(srv, f"127.0.1.{i // 4 + 1}", f"teardown-{i}")
+          for i in range(TEARDOWN_SESSIONS - len(media))))
+    sockets = results[len(media):]
+    # Every media session is live: its audio went through pausedetect.
+    await asyncio.gather(*(p.wait_event("speech-start", 1, timeout=TEARDOWN_TIME_LIMIT_S - 1)
+                           for p in media))
+    before = srv.stats_sync()
+    print(f"  teardown: {time.monotonic() - t0:.1f} s after the first hello: {before}")
+    if before["sessions"] != TEARDOWN_SESSIONS or before["calls_alive"] != TEARDOWN_SESSIONS:
+        fail(f"teardown: {TEARDOWN_SESSIONS} sessions expected: {before}")
+    times = await asyncio.get_running_loop().run_in_executor(
+        None, probe_stats_until, srv, lambda st: st["calls_alive"] == 0, TEARDOWN_TIME_LIMIT_S + 5)
+    gone = time.monotonic() - t0
+    await asyncio.gather(*[ws.close() for ws in sockets], *[p.close() for p in media])
+    byes = sum(1 for p in media if p.bye and p.bye.get("reason") == "time-limit")
+    print(f"  teardown: {len(media)} media sessions ({byes} got bye time-limit) and {len(sockets)} "
+          f"hello'd ones ended at their time limit: /stats took at most {max(times) * 1000:.0f} ms "
+          f"meanwhile (median {sorted(times)[len(times) // 2] * 1000:.0f} ms, {len(times)} probes); "
+          f"every pipeline gone {gone:.1f} s after the first hello")
+    if byes != len(media):
+        fail(f"teardown: the media sessions did not end at the time limit: {[p.bye for p in media]}")
     if max(times) > 0.5:
         fail(f"teardown: /stats took {max(times) * 1000:.0f} ms while sessions ended")
-    t0 = time.monotonic()
-    while srv.stats_sync()["calls_alive"] > 0 and time.monotonic() - t0 < 10:
-        await asyncio.sleep(0.1)
-    if srv.stats_sync()["calls_alive"]:
-        fail(f"teardown: pipelines left: {srv.stats_sync()}")
+    after = srv.stats_sync()
+    if after["calls_alive"]:
+        fail(f"teardown: pipelines left: {after}")
+    held_ms = after["teardown_us_max"] / 1000
+    print(f"  teardown: the longest any session's teardown held the main loop: {held_ms:.2f} ms")
+    if held_ms > 5:
+        fail(f"teardown: a session's teardown held the main loop {held_ms:.1f} ms")
 
 
 async def main():
