@@ -45,7 +45,9 @@
  * webrtcbin or its ICE agent alive: threads and sockets leaking across
  * sessions). GStreamer's debug log is not a finding (webrtcbin notes there
  * what it ignores in an offer); with VOICEKIT_FUZZ_VERBOSE=1 its warnings are
- * printed, with each input's way through and webrtcbin's answer.
+ * printed, with each input's way through and webrtcbin's answer. It is the
+ * fuzzer's guide into webrtcbin, though: the file and line of each debug line
+ * webrtcbin's categories write are coverage counters (g_webrtc_paths).
  * Each input gets its own pipeline, set to NULL and freed before the next. */
 #include "fuzz-input.hpp"
 #include "webrtc-offers.hpp"
@@ -109,14 +111,26 @@ GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize
   return g_verbose ? g_log_writer_default(level, fields, n_fields, nullptr) : G_LOG_WRITER_HANDLED;
 }
 
-/* GStreamer's debug log, WARNING and ERROR only (LLVMFuzzerInitialize()):
- * printed with VOICEKIT_FUZZ_VERBOSE=1, not findings. webrtcbin logs there
- * what it ignores in an offer ("did not find compatible transceiver"), and
- * libnice's resolver its failures; what would hurt the server is a g_log()
- * message (above) or an error on the bus (through_webrtcbin()). */
-void gst_log(GstDebugCategory *category, GstDebugLevel level, const gchar *, const gchar *, gint,
-             GObject *, GstDebugMessage *message, gpointer) {
-  if (g_verbose)
+/* Which of webrtcbin's debug lines (file and line: the code paths it took)
+ * an input reached, as libFuzzer's extra coverage counters. GStreamer is not
+ * built for coverage, so without them the fuzzer would see only our checks
+ * and never learn which offers take webrtcbin somewhere new. */
+constexpr std::size_t kWebrtcPaths = 4096;
+__attribute__((used, section("__libfuzzer_extra_counters")))
+std::uint8_t g_webrtc_paths[kWebrtcPaths];
+
+/* GStreamer's debug log (thresholds in LLVMFuzzerInitialize(): DEBUG for
+ * webrtcbin's categories, WARNING for the rest). Not findings: webrtcbin
+ * notes there what it ignores in an offer ("did not find compatible
+ * transceiver"), libnice's resolver its failures; what would hurt the server
+ * is a g_log() message (above) or an error on the bus (through_webrtcbin()).
+ * WARNING and ERROR lines are printed with VOICEKIT_FUZZ_VERBOSE=1. */
+void gst_log(GstDebugCategory *category, GstDebugLevel level, const gchar *file, const gchar *,
+             gint line, GObject *, GstDebugMessage *message, gpointer) {
+  const guint path = g_str_hash(file) * 31u + static_cast<guint>(line);
+  std::uint8_t &counter = g_webrtc_paths[path % kWebrtcPaths];
+  counter = static_cast<std::uint8_t>(counter + 1);
+  if (g_verbose && level <= GST_LEVEL_WARNING)
     std::fprintf(stderr, "  gst %s %s: %s\n", gst_debug_level_get_name(level),
                  gst_debug_category_get_name(category), gst_debug_message_get(message));
 }
@@ -389,7 +403,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
    * comparison is not ISO C++); NULL names the default log function. */
   (gst_debug_remove_log_function)(nullptr);
   (gst_debug_add_log_function)(gst_log, nullptr, nullptr);
-  gst_debug_set_threshold_from_string("*:WARNING", TRUE);
+  gst_debug_set_threshold_from_string("*:WARNING,webrtc*:DEBUG,dtls*:DEBUG,nice*:DEBUG", TRUE);
   GstElementFactory *webrtcbin = gst_element_factory_find("webrtcbin");
   if (webrtcbin == nullptr) {
     std::fprintf(stderr, "no webrtcbin (gstreamer1.0-plugins-bad, gstreamer1.0-nice)\n");

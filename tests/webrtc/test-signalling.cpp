@@ -237,12 +237,29 @@ TEST(Signalling, RefusesSsrcZero) {
 }
 
 TEST(Signalling, RefusesCarriageReturnInsideALine) {
-  /* GStreamer's parser ends the line at the CR: the a=ssrc after it would
-   * never be checked. */
-  EXPECT_NE(refusal(with_line(voicekit::fuzz::kAiortcOffer, "a=rtcp-mux",
-                              "a=ssrc:5 cname:x\ra=ssrc:0 cname:y"))
-                .find("carriage return"),
+  /* GStreamer's parser ends the line at the CR: it reads "a=mid:0" twice
+   * where the checks would see two mids (webrtcbin then refuses its own
+   * answer). */
+  EXPECT_NE(
+      refusal(replace_line(voicekit::fuzz::kChromiumAudioVideoDataOffer, "a=mid:1", "a=mid:0\rx"))
+          .find("carriage return"),
+      std::string::npos);
+}
+
+TEST(Signalling, RefusesInvalidUtf8) {
+  using voicekit::fuzz::kChromiumAudioOffer;
+  /* GStreamer: "Trying to set string on structure field 'encoding-name', but
+   * string is not valid UTF-8" (a g_warning). */
+  EXPECT_NE(refusal(replace_line(kChromiumAudioOffer, "a=rtpmap:63",
+                                 "a=rtpmap:63 r\xed\xb2\x80"
+                                 "d/48000/2"))
+                .find("UTF-8"),
             std::string::npos);
+  /* The same bytes as the server gets them: json-glib reads a lone surrogate
+   * escape into them. */
+  ClientMessage offer = parse_ok(R"({"type":"offer","sdp":"v=0\r\na=x:\udc80\r\n"})");
+  EXPECT_NE(refusal(offer.sdp).find("UTF-8"), std::string::npos) << offer.sdp;
+  EXPECT_EQ(refusal(with_line(kChromiumAudioOffer, "a=mid:0", "a=x-label:caf\xc3\xa9")), "");
 }
 
 TEST(Signalling, RefusesHostNameCandidates) {
@@ -306,6 +323,17 @@ TEST(Signalling, RefusesMediaWebrtcbinCannotAnswer) {
   EXPECT_EQ(refusal(replace_line(replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", "", 2),
                                  "a=fingerprint", "", 2)),
             "");
+}
+
+TEST(Signalling, RefusesDuplicateMids) {
+  using voicekit::fuzz::kChromiumAudioVideoDataOffer;
+  /* webrtcbin ties both m-lines to one transceiver, then refuses its own
+   * answer ("transceiver direction changes are not implemented"). */
+  EXPECT_NE(refusal(with_line(kChromiumAudioVideoDataOffer, "a=mid:0", "a=mid:1")).find("a=mid"),
+            std::string::npos);
+  EXPECT_NE(refusal(replace_line(kChromiumAudioVideoDataOffer, "a=mid:2", "a=mid:1")).find("\"1\""),
+            std::string::npos);
+  EXPECT_EQ(refusal(replace_line(kChromiumAudioVideoDataOffer, "a=mid:2", "a=mid:data")), "");
 }
 
 TEST(Signalling, WritesJson) {

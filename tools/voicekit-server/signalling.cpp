@@ -314,7 +314,8 @@ struct MediaSection {
   std::vector<std::string_view> m; /* media, port, proto, formats... */
   unsigned directions = 0;         /* a=sendrecv, sendonly, recvonly, inactive */
   bool fingerprint = false;        /* an a=fingerprint of its own */
-  std::string_view sctp_port;      /* a=sctp-port value */
+  std::vector<std::string_view> mids;
+  std::string_view sctp_port; /* a=sctp-port value */
   std::vector<std::string_view> sctpmaps;
 };
 
@@ -372,11 +373,18 @@ bool check_section(const MediaSection &section, unsigned index, SignallingError 
 bool check_for_webrtcbin(const std::vector<std::string_view> &lines, SignallingError &error) {
   std::vector<MediaSection> sections;
   for (std::string_view line : lines) {
-    /* GStreamer ends a line at a CR as well as at an LF, and skips the rest
-     * up to the LF: what follows a CR inside a line would reach webrtcbin
-     * unchecked. */
+    /* GStreamer ends a line at a CR as well as at an LF and drops the rest
+     * up to the LF: webrtcbin would read other lines than the checks did
+     * ("a=mid:0\rx" is a second "a=mid:0" to it). */
     if (line.find('\r') != std::string_view::npos)
       return fail(error, "bad-sdp", "the offer has a carriage return inside a line");
+    /* GStreamer copies SDP text into caps fields (encoding names, fmtp
+     * parameters), which must be UTF-8 ("Trying to set string on structure
+     * field 'encoding-name', but string is not valid UTF-8"). A JSON string
+     * can carry other bytes: json-glib reads a lone surrogate escape
+     * ("\udc80") into them. */
+    if (!g_utf8_validate(line.data(), static_cast<gssize>(line.size()), nullptr))
+      return fail(error, "bad-sdp", "the offer is not valid UTF-8");
     if (starts_with(line, "m=")) {
       sections.push_back(MediaSection{words(line.substr(2))});
       continue;
@@ -399,14 +407,33 @@ bool check_for_webrtcbin(const std::vector<std::string_view> &lines, SignallingE
       section.directions++;
     else if (attribute.key == "fingerprint")
       section.fingerprint = true;
+    else if (attribute.key == "mid")
+      section.mids.push_back(attribute.value);
     else if (attribute.key == "sctp-port" && section.sctp_port.empty())
       section.sctp_port = attribute.value;
     else if (attribute.key == "sctpmap")
       section.sctpmaps.push_back(attribute.value);
   }
-  for (std::size_t index = 0; index < sections.size(); index++)
-    if (!check_section(sections[index], static_cast<unsigned>(index), error))
+  /* A mid names one m-line (RFC 8843): webrtcbin reads the first a=mid of
+   * each and, given two m-lines of one mid, ties both to one transceiver,
+   * then refuses its own answer ("transceiver direction changes are not
+   * implemented"). */
+  std::vector<std::string_view> mids;
+  for (std::size_t index = 0; index < sections.size(); index++) {
+    const MediaSection &section = sections[index];
+    if (section.mids.size() > 1)
+      return fail(error, "bad-sdp",
+                  "the offer's m-line " + std::to_string(index) + " has more than one a=mid");
+    if (!section.mids.empty()) {
+      if (std::find(mids.begin(), mids.end(), section.mids[0]) != mids.end())
+        return fail(error, "bad-sdp",
+                    "two of the offer's m-lines have the mid \"" +
+                        std::string(section.mids[0].substr(0, 40)) + "\"");
+      mids.push_back(section.mids[0]);
+    }
+    if (!check_section(section, static_cast<unsigned>(index), error))
       return false;
+  }
   return true;
 }
 
