@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """voicekit-server under faults.
 
 (a) a peer (a child process running peer.py) is SIGKILLed while its echo reply
@@ -5,7 +7,8 @@
     threads of the server back to their baseline from before it connected. Done
     twice, to tell a leak (grows every time) from a pool made once.
 (b) with --max-sessions 2, while a good peer holds a session that keeps
-    replying, other websocket clients send malformed or out-of-order messages;
+    replying, other websocket clients send malformed or out-of-order messages
+    (offers webrtcbin would assert on among them: a=ssrc:0, an mDNS candidate);
     each must get the error code of docs/server.md, fatal ones a close; a third
     session gets too-many-sessions; the good peer still gets its echo and
     /stats stays consistent.
@@ -18,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -185,6 +189,17 @@ SDP_FIVE_AUDIO = "\r\n".join(
         "a=rtpmap:111 opus/48000/2")] + [""])
 
 
+async def real_offer():
+    """A real offer from aiortc (one sendrecv audio transceiver, candidates on
+    127.0.0.1), as the peers of these tests make."""
+    pc = peer.RTCPeerConnection()
+    pc.addTransceiver("audio", direction="sendrecv")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
+
+
 class Raw:
     """A bare websocket client."""
 
@@ -340,6 +355,26 @@ async def part_b():
         ("binary frame", [], b"\x00\x01binary\xff", ["bad-json", "bad-message"], None),
         ("binary frame after hello", [H("faults-bin")], b'{"type":"bye"}', ["bad-json", "bad-message"], None),
         ("offer with five audio m-lines", [H("faults-five")], {"type": "offer", "sdp": SDP_FIVE_AUDIO},
+         ["bad-sdp"], True),
+    ]
+    # Offers webrtcbin would assert on or leak with, each in an otherwise
+    # real aiortc offer: the server's SDP checks refuse them (bad-sdp) before
+    # webrtcbin sees them, so no CRITICAL reaches the server's stderr (issue
+    # 13, finding 8: "transport_stream_add_ssrc_map_item: assertion 'ssrc !=
+    # 0' failed"), and no ICE agent outlives its session.
+    real = await real_offer()
+    if not re.search(r"^a=ssrc:[0-9]+ cname:", real, flags=re.M):
+        fail(f"(b) aiortc's offer has no a=ssrc line to set to 0:\n{real}")
+    if "a=end-of-candidates" not in real:
+        fail(f"(b) aiortc's offer has no a=end-of-candidates to put a candidate before:\n{real}")
+    cases += [
+        ("offer with a=ssrc:0", [H("faults-ssrc0")],
+         {"type": "offer", "sdp": re.sub(r"^a=ssrc:[0-9]+ ", "a=ssrc:0 ", real, flags=re.M)},
+         ["bad-sdp"], True),
+        ("offer, mDNS candidate", [H("faults-mdns")],
+         {"type": "offer", "sdp": real.replace(
+             "a=end-of-candidates", "a=candidate:9 1 udp 2113937151 "
+             "75a55491-08b7-4374-ba5f-64024d798060.local 5000 typ host\r\na=end-of-candidates")},
          ["bad-sdp"], True),
     ]
     del nf
