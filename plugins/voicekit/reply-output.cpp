@@ -198,15 +198,24 @@ void ReplyOutput::input_format_changed() {
     gst_pad_mark_reconfigure(srcpad_);
 }
 
+GstClockTime ReplyOutput::output_time_of(GstClockTime input_time) const {
+  if (input_time >= in_anchor_)
+    return element::time_add(out_anchor_, input_time - in_anchor_);
+  const GstClockTime before = in_anchor_ - input_time;
+  return before < out_anchor_ ? out_anchor_ - before : 0;
+}
+
 void ReplyOutput::discontinuity(GstClockTime at) {
   if (base_ == GST_CLOCK_TIME_NONE)
     return; /* nothing out yet: the output starts where the input is */
-  base_ = at;
-  samples_ = 0;
+  in_anchor_ = at;
+  out_anchor_ = position();
   discont_ = true;
 }
 
 void ReplyOutput::restart() {
+  in_anchor_ = 0;
+  out_anchor_ = 0;
   base_ = GST_CLOCK_TIME_NONE;
   samples_ = 0;
   discont_ = false;
@@ -275,6 +284,7 @@ void ReplyOutput::fail(const ReplyPtr &reply, const std::string &why, const Inpu
 GstFlowReturn ReplyOutput::drive(Drive mode, const InputPosition &input, const Settings &settings) {
   if (input.end == GST_CLOCK_TIME_NONE)
     return GST_FLOW_OK;
+  const GstClockTime input_end = output_time_of(input.end); /* on the output's timeline */
   if (!negotiated_ || gst_pad_check_reconfigure(srcpad_)) {
     const GstFlowReturn negotiated = negotiate(*input.info);
     if (negotiated != GST_FLOW_OK) {
@@ -283,7 +293,7 @@ GstFlowReturn ReplyOutput::drive(Drive mode, const InputPosition &input, const S
     }
   }
   if (base_ == GST_CLOCK_TIME_NONE) {
-    base_ = input.end > input.span ? input.end - input.span : 0;
+    base_ = input_end > input.span ? input_end - input.span : 0;
     samples_ = 0;
   }
   if (const GstFlowReturn segment = ensure_segment(); segment != GST_FLOW_OK)
@@ -319,9 +329,9 @@ GstFlowReturn ReplyOutput::drive(Drive mode, const InputPosition &input, const S
     /* How far to go: the input's position; a span ahead of it while a reply
      * has audio (or, not live, is awaited), so the first reply span leaves
      * at once; past the input's end at EOS until the reply is over. */
-    guint64 frames = samples_until(input.end);
+    guint64 frames = samples_until(input_end);
     if (reply && (available > 0 || !input.live || mode == Drive::kDrain))
-      frames = samples_until(element::time_add(input.end, input.span));
+      frames = samples_until(element::time_add(input_end, input.span));
     if (reply && mode == Drive::kDrain && frames == 0)
       frames = span_frames;
     if (progress.ended && available < frames)

@@ -76,8 +76,9 @@ public:
 
   /* The input format changed: the output prefers it if downstream takes it. */
   void input_format_changed();
-  /* The input's timeline jumped (beyond max-gap, or back): the output goes
-   * on from running time `at`, nothing filled, its next buffer DISCONT. */
+  /* The input's timeline jumped (beyond max-gap, or back) to running time
+   * `at`: the output goes on from where it stands (input `at` is the output's
+   * current position from now on), nothing filled, its next buffer DISCONT. */
   void discontinuity(GstClockTime at);
   /* A new timeline (FLUSH, READY->PAUSED): a new segment, from the input's
    * next position. */
@@ -110,6 +111,13 @@ private:
   GstClockTime base_ = GST_CLOCK_TIME_NONE; /* running time of output sample 0 */
   guint64 samples_ = 0;                     /* output samples since base_ */
   bool discont_ = false;                    /* mark the next buffer DISCONT */
+  /* The output's timeline follows the input's through one anchor pair: input
+   * running time in_anchor_ is output running time out_anchor_. A jump of the
+   * input moves the anchors so that the output goes on from where it stands:
+   * never backwards (downstream, RTP timestamps), never a fill. */
+  GstClockTime in_anchor_ = 0;
+  GstClockTime out_anchor_ = 0;
+  GstClockTime output_time_of(GstClockTime input_time) const;
 
   /* the reply playing */
   ReplyPtr playing_;
