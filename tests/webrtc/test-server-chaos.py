@@ -25,9 +25,13 @@ utterance it follows, within the latency bound of test-aiortc-echo.py
                SIGKILL 200 ms later); echo; a hang after a partial reply, then
                the peer says bye: the session closes, the processes go
     orphan     a handler that answers, exits 0 and leaves a background child
-               (in its process group) holding stdout; the next utterance
-               interrupts it: the child must be killed with the group
-    orphantime the same handler left to the handler-timeout
+               holding stdout (ignoring SIGTERM); the next utterance comes
+               during the reply: the child must be gone within KILL_MAX_S of
+               the reply's start (the call ends when the handler exits, and
+               what it left behind is killed: issue 13)
+    orphantime the same handler with time to finish: its reply is complete
+               (the whole echo and reply-end, no handler-error: it was a
+               timeout before issue 13), and the child is gone just as soon
     Faults give handler-error for that utterance, the next utterance of the
     session is answered, no handler process outlives its reply.
 (B) peers that vanish, concurrently with (A): a peer process SIGKILLed during
@@ -445,7 +449,8 @@ async def plan_session(srv, name, steps, extra=None, tail=1.0, ends_itself=False
             utt = k + 1
             errs = events_for(p, "handler-error", utt)
             r = res[k]
-            if action == "echo" or action.startswith("slow."):
+            if action == "echo" or action.startswith("slow.") or (action == "hang.orphan" and
+                                                                    gap > HANDLER_TIMEOUT_S):
                 rs = events_for(p, "reply-start", utt)
                 lat = f", reply-start latency_ms {rs[0][1].get('latency_ms')}" if rs else ""
                 note(section, f"utt {utt} {action}: {fmt_echo(r)}{lat}"
@@ -457,7 +462,8 @@ async def plan_session(srv, name, steps, extra=None, tail=1.0, ends_itself=False
                             f"(ncc >= {args.ncc_min})")
                 if not events_for(p, "reply-end", utt):
                     problem(f"{name}: utterance {utt} ({action}): no reply-end")
-            elif action.startswith(("crash.", "garbage.")) or (action.startswith("hang.") and gap > HANDLER_TIMEOUT_S):
+            elif action.startswith(("crash.", "garbage.")) or (action in ("hang.silent", "hang.partial")
+                                                                and gap > HANDLER_TIMEOUT_S):
                 if not errs:
                     problem(f"{name}: utterance {utt} ({action}): no handler-error "
                             f"(events {[m.get('event') for m in p.event_list() if m.get('utterance') == utt]})")
@@ -499,17 +505,21 @@ async def plan_session(srv, name, steps, extra=None, tail=1.0, ends_itself=False
     return p
 
 
-async def watch_killed(p, wid, utt, section, what, trigger, limit=KILL_MAX_S):
+async def watch_killed(p, wid, utt, section, what, trigger, limit=KILL_MAX_S, must_see=True):
     """Waits for the handler of utterance utt to run, then for trigger() (a
     coroutine returning the moment it should be stopped), then checks its
-    processes are gone within limit."""
+    processes are gone within limit. must_see=False: a handler that may be
+    over before a /proc scan sees it (its reply then proves it ran)."""
     t0 = time.monotonic()
     while not alive(handler_procs(wid, utt)):
+        if not must_see and events_for(p, "reply-start", utt):
+            break
         if time.monotonic() - t0 > 20 or p.closed:
             problem(f"{section}: the handler of utterance {utt} never ran")
             return
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)  # its whole process tree
+    if must_see:
+        await asyncio.sleep(0.3)  # its whole process tree
     running = alive(handler_procs(wid, utt))
     t_stop = await trigger()
     if t_stop is None:
@@ -588,18 +598,21 @@ async def part_a(srv):
         ("hang.silent", 0, SHORT_GAP), ("echo", 1, normal_gap(1)), ("hang.partial", 2, 0.0)],
         extra=hangint_extra, tail=0.0, ends_itself=True)
 
+    # The handler exits at once; what it leaves is killed when the call ends,
+    # within kExitLinger (1 s) of its exit: long before the reply has played.
     async def orphan_extra(p, utts, wid):
-        await watch_killed(p, wid, 1, "A orphan", "the next utterance's speech-start (interruption)",
-                           event_trigger(p, "speech-start", 2))
+        await watch_killed(p, wid, 1, "A orphan", "the reply's start (the handler has exited)",
+                           event_trigger(p, "reply-start", 1), must_see=False)
 
     orphan = plan_session(srv, "orphan", [("hang.orphan", 0, normal_gap(0) - 0.5), ("echo", 1, normal_gap(1))],
                           extra=orphan_extra)
 
     async def orphantime_extra(p, utts, wid):
-        await watch_killed(p, wid, 1, "A orphantime", "the handler-error (handler-timeout)",
-                           event_trigger(p, "handler-error", 1))
+        await watch_killed(p, wid, 1, "A orphantime", "the reply's start (the handler has exited)",
+                           event_trigger(p, "reply-start", 1), must_see=False)
 
-    # the same handler, left to replyonpause's handler-timeout
+    # the same handler with time enough for replyonpause's handler-timeout: the
+    # reply is complete (checked by plan_session as an echo), no timeout
     orphantime = plan_session(srv, "orphantime", [("hang.orphan", 2, HANDLER_TIMEOUT_S + 3.5),
                                                   ("echo", 0, normal_gap(0))], extra=orphantime_extra)
     await gather_checked("A", crash=crash, garbage=garbage, slow=slow, hangtime=hangtime, hangint=hangint,
