@@ -775,7 +775,7 @@ static void gst_voicekit_reply_on_pause_class_init(GstVoiceKitReplyOnPauseClass 
       element_class, "Reply on pause", "Filter/Audio",
       "Hands each utterance to a handler when the user pauses and streams the reply back; "
       "the user speaking stops a reply at once",
-      "gst-voicekit developers");
+      VOICEKIT_AUTHOR);
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_change_state);
   element_class->request_new_pad = GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR(gst_voicekit_reply_on_pause_release_pad);

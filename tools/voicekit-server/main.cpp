@@ -181,10 +181,12 @@ int main(int argc, char **argv) {
     problem = "--max-sessions must be 1-10000";
   else if (time_limit < 0)
     problem = "--time-limit must be 0 or more";
-  else if (min_silence < 0 || min_silence > 60000)
-    problem = "--min-silence-ms must be 0-60000";
-  else if (speech_pad < 0 || speech_pad > 5000)
-    problem = "--speech-pad-ms must be 0-5000";
+  /* pausedetect's ranges: a value outside them would be refused there with a
+   * warning and the default kept, so refuse it here, by name. */
+  else if (min_silence < 10 || min_silence > 60000)
+    problem = "--min-silence-ms must be 10-60000";
+  else if (speech_pad != 0 && (speech_pad < 10 || speech_pad > 5000))
+    problem = "--speech-pad-ms must be 0 or 10-5000";
   else if (jitter < 0 || jitter > 10000)
     problem = "--jitter-latency-ms must be 0-10000";
   else if (media_timeout < 1)
