@@ -1,6 +1,10 @@
-// GLib criticals as findings, for the targets that use GLib.
-#ifndef VOICEKIT_TESTS_FUZZ_GLIB_HPP
-#define VOICEKIT_TESTS_FUZZ_GLIB_HPP
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * GLib criticals as findings, for the targets that use GLib.
+ */
+#ifndef TESTS_FUZZ_FUZZ_GLIB_HPP
+#define TESTS_FUZZ_FUZZ_GLIB_HPP
 
 #include <glib.h>
 
@@ -52,6 +56,6 @@ inline void trap_on_critical() {
       nullptr);
 }
 
-} // namespace voicekit::fuzz
+} /* namespace voicekit::fuzz */
 
-#endif
+#endif /* TESTS_FUZZ_FUZZ_GLIB_HPP */

@@ -1,9 +1,13 @@
-// Reads a fuzz input as a few typed values followed by a byte tail. Our own
-// (not libFuzzer's FuzzedDataProvider) so the replay tests build with g++
-// too, and so the layout is fixed and documented: values are taken from the
-// front in order, a missing byte reads as 0, and the tail is what is left.
-#ifndef VOICEKIT_TESTS_FUZZ_INPUT_HPP
-#define VOICEKIT_TESTS_FUZZ_INPUT_HPP
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Reads a fuzz input as a few typed values followed by a byte tail. Our own
+ * (not libFuzzer's FuzzedDataProvider) so the replay tests build with g++
+ * too, and so the layout is fixed and documented: values are taken from the
+ * front in order, a missing byte reads as 0, and the tail is what is left.
+ */
+#ifndef TESTS_FUZZ_FUZZ_INPUT_HPP
+#define TESTS_FUZZ_FUZZ_INPUT_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -61,7 +65,7 @@ private:
   std::size_t at_ = 0;
 };
 
-} // namespace voicekit::fuzz
+} /* namespace voicekit::fuzz */
 
 /* An invariant of the code under test: a failure is a finding (libFuzzer
  * reports the trap as a crash and keeps the input; the replay test dies).
@@ -74,4 +78,4 @@ private:
     }                                                                                              \
   } while (0)
 
-#endif
+#endif /* TESTS_FUZZ_FUZZ_INPUT_HPP */

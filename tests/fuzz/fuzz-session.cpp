@@ -1,25 +1,29 @@
-// libFuzzer target: session context parsing from strings and structures
-// (gst/voicekit/session.h, turn-event.h).
-//
-// Input layout: 4 control bytes, 4 numbers (u64, little-endian), then
-// NUL-separated strings: a webrtc-id, a `fields` string, an engine name, and
-// up to 4 structure strings.
-//
-// (a) Strings: the id goes through gst_voicekit_session_id_is_valid() and
-//     gst_voicekit_session_context_new*(); the fields string becomes a GstStructure the
-//     way sessiontag's `fields` property gets one from gst-launch or
-//     g_object_set() with a string (gst_value_deserialize() into
-//     GST_TYPE_STRUCTURE) or from Python (gst_structure_from_string()). Every
-//     carrier then round-trips the context unchanged: the sticky event, the
-//     query, a pad's sticky events, the buffer meta (and its copy), the
-//     current scope, the turn, utterance and turn-detector events.
-// (b) Structures: each structure string, parsed by gst_structure_from_string(),
-//     is renamed like one of our events (or not), given a "context" field that
-//     is a real context, a NULL one, a string or left alone, and wrapped in a
-//     custom event of any type, a custom query and a pad's sticky events; all
-//     our parse functions read it. They must accept only what they document
-//     (type and name), hand back only real contexts, and never crash, leak or
-//     raise a GLib critical (made fatal here).
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * libFuzzer target: session context parsing from strings and structures
+ * (gst/voicekit/session.h, turn-event.h).
+ *
+ * Input layout: 4 control bytes, 4 numbers (u64, little-endian), then
+ * NUL-separated strings: a webrtc-id, a `fields` string, an engine name, and
+ * up to 4 structure strings.
+ *
+ * (a) Strings: the id goes through gst_voicekit_session_id_is_valid() and
+ *     gst_voicekit_session_context_new*(); the fields string becomes a GstStructure the
+ *     way sessiontag's `fields` property gets one from gst-launch or
+ *     g_object_set() with a string (gst_value_deserialize() into
+ *     GST_TYPE_STRUCTURE) or from Python (gst_structure_from_string()). Every
+ *     carrier then round-trips the context unchanged: the sticky event, the
+ *     query, a pad's sticky events, the buffer meta (and its copy), the
+ *     current scope, the turn, utterance and turn-detector events.
+ * (b) Structures: each structure string, parsed by gst_structure_from_string(),
+ *     is renamed like one of our events (or not), given a "context" field that
+ *     is a real context, a NULL one, a string or left alone, and wrapped in a
+ *     custom event of any type, a custom query and a pad's sticky events; all
+ *     our parse functions read it. They must accept only what they document
+ *     (type and name), hand back only real contexts, and never crash, leak or
+ *     raise a GLib critical (made fatal here).
+ */
 #include "fuzz-glib.hpp"
 #include "fuzz-input.hpp"
 
@@ -402,7 +406,7 @@ void parse_structure(GstStructure *structure, std::uint8_t control,
   gst_query_unref(query);
 }
 
-} // namespace
+} /* namespace */
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   /* No plugins are needed: no registry scan (slow under ASan, and a fork). */

@@ -1,19 +1,23 @@
-// libFuzzer target: the voice server's signalling parser and writer
-// (tools/voicekit-server/signalling.hpp), GLib and json-glib only.
-//
-// The whole input is one WebSocket text frame: parse_client_message() reads
-// it, and check_webrtc_id(), find_opus_offer() and JsonWriter::merge() read it
-// raw as well (they see client text too: an id, an SDP, a report). Each
-// message parsed is checked and written back:
-// - a refusal has a documented code and a message;
-// - a hello's id passes check_webrtc_id() only if the library accepts it and
-//   it has no NUL and no white space at either end;
-// - an offer's Opus payload type is 0..127 on an audio m-line that exists;
-// - a candidate's m-line index is 0..255, its text has no NUL;
-// - what the server writes (error_message(), a JsonWriter with a report
-//   merged in) is always JSON that parses back to the same values: strings
-//   (id, SDP, candidate), reports (as JSON values) and numbers survive the
-//   round trip unchanged (infinities and NaN become null).
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * libFuzzer target: the voice server's signalling parser and writer
+ * (tools/voicekit-server/signalling.hpp), GLib and json-glib only.
+ *
+ * The whole input is one WebSocket text frame: parse_client_message() reads
+ * it, and check_webrtc_id(), find_opus_offer() and JsonWriter::merge() read it
+ * raw as well (they see client text too: an id, an SDP, a report). Each
+ * message parsed is checked and written back:
+ * - a refusal has a documented code and a message;
+ * - a hello's id passes check_webrtc_id() only if the library accepts it and
+ *   it has no NUL and no white space at either end;
+ * - an offer's Opus payload type is 0..127 on an audio m-line that exists;
+ * - a candidate's m-line index is 0..255, its text has no NUL;
+ * - what the server writes (error_message(), a JsonWriter with a report
+ *   merged in) is always JSON that parses back to the same values: strings
+ *   (id, SDP, candidate), reports (as JSON values) and numbers survive the
+ *   round trip unchanged (infinities and NaN become null).
+ */
 #include "fuzz-glib.hpp"
 #include "fuzz-input.hpp"
 
@@ -141,7 +145,7 @@ void check_merge(std::string_view report) {
   g_object_unref(parser);
 }
 
-} // namespace
+} /* namespace */
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   voicekit::fuzz::trap_on_critical();

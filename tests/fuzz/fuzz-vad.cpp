@@ -1,34 +1,38 @@
-// libFuzzer target: the voice-activity core (gst/vad/) on arbitrary audio in
-// arbitrary formats, driven the way pausedetect drives it: FrameAnalyzer with
-// the built-in or the Silero engine, TurnDetector on its frames, and the
-// Resampler on its own.
-//
-// Input layout (fuzz-input.hpp reads it; a short input reads zeros):
-//   byte 0        mode: low 3 bits 7 = the resampler alone, else the analyzer
-//   analyzer:     rate selector (1, 3 or 5 bytes), format byte (bit 0 F32,
-//                 bits 1-2 channels 1/2/0/3, bit 3 Silero, bit 4 the timeline
-//                 restarts at 0 on a flush), frame ms (8..34), a turn config
-//                 (6 bytes), 4 chunk lengths and their scale, the gap, flush
-//                 and reconfiguration schedule (3 bytes), the second format
-//                 (rate, format, frame ms) and turn config; then the samples.
-//   resampler:    two rate selectors, max chunk (2 bytes); then a chunk
-//                 length byte before each chunk of S16 samples.
-// Invalid rates (0, negative, 7999, 96000, any 32-bit value), channel counts
-// and frame lengths are chosen on purpose: configure() must refuse them and
-// keep the previous configuration. F32 samples are raw bytes, so NaN, Inf and
-// huge values come naturally.
-//
-// Invariants (FUZZ_CHECK traps): probabilities finite and in [0, 1]; frames
-// contiguous, of the configured length, numbered from the last configure or
-// reset; turn events alternate speech-start / pause with utterances 1, 2, ...
-// after each flush, never go back in time, and agree with the turn config
-// (min speech, min silence, max speech) and the detector's state; the
-// resampler writes at most max_output() samples, exactly as many as its
-// ratio and delay say, all finite and bounded.
-//
-// Silero runs when $VOICEKIT_SILERO_MODEL_V5 (or _V6) names a model that
-// loads (read once, in LLVMFuzzerInitialize); else the Silero bit falls back
-// to the built-in engine. The first line on stderr says which.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * libFuzzer target: the voice-activity core (gst/vad/) on arbitrary audio in
+ * arbitrary formats, driven the way pausedetect drives it: FrameAnalyzer with
+ * the built-in or the Silero engine, TurnDetector on its frames, and the
+ * Resampler on its own.
+ *
+ * Input layout (fuzz-input.hpp reads it; a short input reads zeros):
+ *   byte 0        mode: low 3 bits 7 = the resampler alone, else the analyzer
+ *   analyzer:     rate selector (1, 3 or 5 bytes), format byte (bit 0 F32,
+ *                 bits 1-2 channels 1/2/0/3, bit 3 Silero, bit 4 the timeline
+ *                 restarts at 0 on a flush), frame ms (8..34), a turn config
+ *                 (6 bytes), 4 chunk lengths and their scale, the gap, flush
+ *                 and reconfiguration schedule (3 bytes), the second format
+ *                 (rate, format, frame ms) and turn config; then the samples.
+ *   resampler:    two rate selectors, max chunk (2 bytes); then a chunk
+ *                 length byte before each chunk of S16 samples.
+ * Invalid rates (0, negative, 7999, 96000, any 32-bit value), channel counts
+ * and frame lengths are chosen on purpose: configure() must refuse them and
+ * keep the previous configuration. F32 samples are raw bytes, so NaN, Inf and
+ * huge values come naturally.
+ *
+ * Invariants (FUZZ_CHECK traps): probabilities finite and in [0, 1]; frames
+ * contiguous, of the configured length, numbered from the last configure or
+ * reset; turn events alternate speech-start / pause with utterances 1, 2, ...
+ * after each flush, never go back in time, and agree with the turn config
+ * (min speech, min silence, max speech) and the detector's state; the
+ * resampler writes at most max_output() samples, exactly as many as its
+ * ratio and delay say, all finite and bounded.
+ *
+ * Silero runs when $VOICEKIT_SILERO_MODEL_V5 (or _V6) names a model that
+ * loads (read once, in LLVMFuzzerInitialize); else the Silero bit falls back
+ * to the built-in engine. The first line on stderr says which.
+ */
 #include "fuzz-input.hpp"
 
 #include <gst/vad/resampler.hpp>
@@ -407,7 +411,7 @@ void fuzz_resampler(Input &in) {
   }
 }
 
-} // namespace
+} /* namespace */
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   for (const char *variable : {"VOICEKIT_SILERO_MODEL_V5", "VOICEKIT_SILERO_MODEL_V6"}) {

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """Writes the synthetic seeds of the fuzz targets, into tests/fuzz/<target>-seeds/
 (the inputs merged in after fuzzing, named by their hash, are left alone):
 

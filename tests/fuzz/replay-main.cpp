@@ -1,8 +1,12 @@
-// Replays fuzz inputs without libFuzzer: every file in the directories (or
-// the files) named on the command line goes once through the fuzz target.
-// `meson test` runs it over the committed seeds, so a regression in the code
-// under test shows in the normal test run, not only under the fuzzer. Files
-// go in name order, so a failure reproduces in the same order.
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-voicekit authors
+ *
+ * Replays fuzz inputs without libFuzzer: every file in the directories (or
+ * the files) named on the command line goes once through the fuzz target.
+ * `meson test` runs it over the committed seeds, so a regression in the code
+ * under test shows in the normal test run, not only under the fuzzer. Files
+ * go in name order, so a failure reproduces in the same order.
+ */
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -12,8 +16,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-// Optional, as in libFuzzer: targets that need one-time setup (gst_init)
-// define it; weak so the others link without it.
+/* Optional, as in libFuzzer: targets that need one-time setup (gst_init)
+ * define it; weak so the others link without it. */
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int main(int argc, char **argv) {

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
+#
 # The one handler of voicekit-server in test-server-chaos.py
 # (--handler command --command "/bin/sh .../chaos-dispatch.sh"): replyonpause's
 # command handler runs it per utterance, the utterance as WAV on stdin,

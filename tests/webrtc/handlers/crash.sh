@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
+#
 # A handler that crashes in the middle of its reply: it copies the head of its
 # input (the 44-byte WAV header and 0.25 s of 16 kHz S16 audio) to stdout, so
 # the reply has started, then dies:

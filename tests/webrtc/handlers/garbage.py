@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """A handler that answers garbage instead of a usable WAV stream (then exits 0,
 so only the output is wrong). Reads its input (a WAV) first. Modes:
   notwav     text and random bytes

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
+#
 # A handler that never finishes its reply. Modes:
 #   silent   reads its input, writes nothing, ignores SIGTERM and sleeps
 #            forever in a child process that ignores SIGTERM too: only the

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-voicekit authors
 """A slow but valid handler: answers the echo of its input (a WAV), late.
   start    nothing for 1.5 s, then the whole reply at once
   trickle  the header after 0.3 s, then the audio in 0.1 s pieces at 1.25x
