@@ -15,6 +15,9 @@
 #  ping       100,000 pings (12.5 MB) on one WebSocket that never reads: /stats
 #             and a new client's hello answer within 200 ms throughout; the
 #             flooder is closed (control-frame-flood).
+#  ping-live  a live session speaks twice; flooders keep coming during its
+#             second utterance: its pause event comes at most 200 ms later
+#             (from the end of speech) than the first one's.
 #  deflate    permessage-deflate bombs (one message in forty 61 KB fragments, each
 #             inflating to 60 MB, no hello): RSS stays under 200 MB. The same
 #             forty fragments uncompressed: cut off past 64 KiB
@@ -67,7 +70,7 @@ if "--rss-max-mib" in _args:
     _at = _args.index("--rss-max-mib")
     RSS_LIMIT_KIB = int(_args[_at + 1]) * 1024
     del _args[_at:_at + 2]
-PARTS = _args or ["fds", "ping", "deflate", "bodies", "holding", "host", "reports", "teardown"]
+PARTS = _args or ["fds", "ping", "ping-live", "deflate", "bodies", "holding", "host", "reports", "teardown"]
 RESPONSIVE_S = 0.200
 
 
@@ -344,6 +347,61 @@ async def part_ping():
     await srv.wait_event(lambda o: o.get("type") == "refused" and
                          o.get("code") == "control-frame-flood", 5, "the flooder's refusal")
     print(f"  ping: the server says: {refusals(srv, 'control-frame-flood')[0]}")
+
+
+# --- ping-live -------------------------------------------------------------------
+async def part_ping_live():
+    """A live session speaks twice; during its second utterance flooders keep
+    coming (each cut off, the next one right behind it). Its pause event must
+    come at most RESPONSIVE_S later, counted from the end of its speech, than
+    the first utterance's, which had no flood."""
+    import numpy as np
+    srv = start()
+    speech = peer.goforward_at_speeds(speeds=(1.0,))[0][1]
+    gap = np.zeros(int(2.5 * peer.SR))
+    signal = np.concatenate([gap[: peer.SR // 2], speech, gap, speech, gap]).astype(np.int16)
+    ends = [peer.SR // 2 + len(speech), peer.SR // 2 + 2 * len(speech) + len(gap)]
+    p = peer.VoicePeer(srv.ws_url, "ping-live", signal)
+    await p.connect(timeout=20)
+    await p.wait_event("pause", 1, timeout=15)
+    flooders = 0
+    ping_batch = frame(0x9, b"p" * 119) * 1000
+    second_start = ends[1] - len(speech)
+    await p.wait_sent(second_start, slack=10)
+    # Four flooders at a time, each kept sending pings until the server cuts it
+    # off, then replaced: the attack lasts the whole utterance.
+    open_flooders = []
+    while len(p.event_list("pause")) < 2 and p.track.samples_sent() < len(signal):
+        while len(open_flooders) < 4:
+            try:
+                sock, head, _ = ws_upgrade(srv)
+                sock.setblocking(False)
+                open_flooders.append(sock)
+                flooders += 1
+            except OSError:
+                break
+        for sock in list(open_flooders):
+            try:
+                sock.send(ping_batch)
+            except BlockingIOError:
+                pass
+            except OSError:  # cut off: the next one takes its place
+                sock.close()
+                open_flooders.remove(sock)
+        await asyncio.sleep(0.005)
+    for sock in open_flooders:
+        sock.close()
+    await p.wait_event("pause", 2, timeout=10)
+    pauses = [t for t, m in p.events if m.get("event") == "pause"]
+    delays = [pauses[k] - p.track.sample_time(ends[k]) for k in range(2)]
+    print(f"  ping-live: pause {delays[0] * 1000:.0f} ms after the end of speech without a flood, "
+          f"{delays[1] * 1000:.0f} ms during {flooders} flooders")
+    await p.close()
+    if delays[1] > delays[0] + RESPONSIVE_S:
+        fail(f"ping-live: the live session's pause came {(delays[1] - delays[0]) * 1000:.0f} ms "
+             f"later during the flood (at most {RESPONSIVE_S * 1000:.0f} ms)")
+    if flooders < 5:
+        fail(f"ping-live: only {flooders} flooders ran during the second utterance")
 
 
 # --- deflate --------------------------------------------------------------------
@@ -733,7 +791,7 @@ async def main():
     for part in PARTS:
         print(f"== {part}", flush=True)
         t0 = time.monotonic()
-        await globals()[f"part_{part}"]()
+        await globals()[f"part_{part.replace('-', '_')}"]()
         print(f"  {part}: {time.monotonic() - t0:.1f} s", flush=True)
         for srv in list(peer.Server.instances):
             problem = srv.shutdown_problem()
