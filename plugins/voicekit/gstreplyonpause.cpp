@@ -91,7 +91,8 @@
  * flight (at most `handler-timeout`); FLUSH drops everything. A jump in the
  * input's running time (a timestamp, a segment, a GAP) beyond `max-gap`
  * forward, or back by more than 40 ms, is a discontinuity: the output goes on
- * from the new position, its next buffer marked DISCONT, nothing filled. A
+ * from where it stands (never back in time), its next buffer marked DISCONT,
+ * nothing filled. A
  * state change (downstream flushing) is never reported as an error.
  *
  * Bounds: a reply holds at most `max-reply-buffer` of audio queued ahead of
@@ -620,8 +621,9 @@ static void install_properties(GObjectClass *gobject_class) {
    * Longest jump forward in the input's running time, in nanoseconds, that
    * the output fills (silence, or GAP events with send-gaps). A longer one
    * (a timestamp or segment jump, a GAP event longer than this), or a jump
-   * back by more than 40 ms, is a discontinuity: the output goes on from the
-   * input's new position, its next buffer marked DISCONT, and fills nothing.
+   * back by more than 40 ms, is a discontinuity: the output goes on from where
+   * it stands (never back in time), its next buffer marked DISCONT, and fills
+   * nothing.
    * Default 5 s.
    *
    * Since: 0.2
