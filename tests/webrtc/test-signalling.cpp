@@ -300,6 +300,15 @@ TEST(Signalling, RefusesMediaWebrtcbinCannotAnswer) {
       {replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", "", 1), "m-line 0"},
       {replace_line(kChromiumAudioVideoDataOffer, "m=video", "m=text 9 UDP/TLS/RTP/SAVPF 96"),
        "text"},
+      /* No format webrtcbin makes caps of ("Could not create caps for media"):
+       * 35 is neither static nor mapped, 96 maps to no clock rate, 200 is no
+       * payload type. */
+      {replace_line(kChromiumAudioVideoDataOffer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 35 200"),
+       "no format"},
+      {replace_line(
+           replace_line(kChromiumAudioVideoDataOffer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96"),
+           "a=rtpmap:96", "a=rtpmap:96 VP8"),
+       "no format"},
       {replace_line(kChromiumAudioVideoDataOffer, "m=application",
                     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel 5000"),
        "m-line 2"},
@@ -314,6 +323,10 @@ TEST(Signalling, RefusesMediaWebrtcbinCannotAnswer) {
   EXPECT_EQ(refusal(with_line(replace_line(kChromiumAudioVideoDataOffer, "m=application",
                                            "m=application 9 DTLS/SCTP 5000"),
                               "a=mid:2", "a=sctpmap:5000 webrtc-datachannel 1024")),
+            "");
+  /* A static payload type needs no a=rtpmap. */
+  EXPECT_EQ(refusal(replace_line(kChromiumAudioVideoDataOffer, "m=video",
+                                 "m=video 9 UDP/TLS/RTP/SAVPF 35 26")),
             "");
   for (const char *direction : {"a=sendonly", "a=recvonly", "a=inactive"})
     EXPECT_EQ(refusal(replace_line(kChromiumAudioVideoDataOffer, "a=sendrecv", direction, 2)), "")

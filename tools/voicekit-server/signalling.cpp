@@ -317,28 +317,115 @@ struct MediaSection {
   std::vector<std::string_view> mids;
   std::string_view sctp_port; /* a=sctp-port value */
   std::vector<std::string_view> sctpmaps;
+  std::vector<std::string_view> rtpmaps; /* a=rtpmap values, in order */
 };
+
+/* The number sscanf("%d") reads at the start of `text` (white space, a sign,
+ * digits), as GStreamer picks the a=rtpmap of a payload type; nullopt-like
+ * false when it reads none. `uncertain` when it has more digits than an int
+ * surely holds. */
+bool scanned_int(std::string_view text, long &value, bool &uncertain) {
+  std::size_t at = 0;
+  while (at < text.size() && g_ascii_isspace(text[at]))
+    at++;
+  bool negative = false;
+  if (at < text.size() && (text[at] == '+' || text[at] == '-'))
+    negative = text[at++] == '-';
+  const std::size_t digits = at;
+  value = 0;
+  uncertain = false;
+  while (at < text.size() && g_ascii_isdigit(text[at])) {
+    if (at - digits >= 9)
+      uncertain = true;
+    else
+      value = value * 10 + (text[at] - '0');
+    at++;
+  }
+  if (negative)
+    value = -value;
+  return at > digits;
+}
+
+/* GStreamer's static payload types that have a clock rate
+ * (gst_rtp_payload_info_for_pt()): usable without an a=rtpmap. */
+bool static_payload_type(unsigned pt) {
+  return pt == 0 || (pt >= 3 && pt <= 18) || pt == 25 || pt == 26 || pt == 28 ||
+         (pt >= 31 && pt <= 34);
+}
+
+/* Whether webrtcbin surely makes caps of the format (its
+ * gst_sdp_media_get_caps_from_media()): a payload type 0-127 whose a=rtpmap
+ * (the first one whose number is that type, as GStreamer picks it) reads
+ * "<pt> <name>/<clock rate>[/...]", or a static type without an a=rtpmap.
+ * When unsure, false: the offer is refused rather than risked. */
+bool usable_format(const MediaSection &section, std::string_view format) {
+  unsigned pt = 0;
+  if (format.empty() || format.size() > 3)
+    return false;
+  for (char c : format) {
+    if (!g_ascii_isdigit(c))
+      return false;
+    pt = pt * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (pt > 127)
+    return false;
+  for (std::string_view map : section.rtpmaps) {
+    long number = 0;
+    bool uncertain = false;
+    if (!scanned_int(map, number, uncertain))
+      continue;
+    if (uncertain)
+      return false;
+    if (number != static_cast<long>(pt))
+      continue;
+    /* The one GStreamer reads: it must say plainly "<pt> <name>/<rate>[/...]". */
+    const std::size_t space = map.find(' ');
+    if (space == std::string_view::npos || map.substr(0, space) != format)
+      return false;
+    const std::string_view encoding = map.substr(space + 1);
+    const std::size_t slash = encoding.find('/');
+    if (slash == 0 || slash == std::string_view::npos ||
+        encoding.substr(0, slash).find(' ') != std::string_view::npos)
+      return false;
+    const std::size_t rate_end = encoding.find('/', slash + 1);
+    const std::string_view rate =
+        encoding.substr(slash + 1, rate_end == std::string_view::npos ? std::string_view::npos
+                                                                      : rate_end - slash - 1);
+    std::uint64_t clock_rate = 0;
+    return decimal_u32(rate, clock_rate) && clock_rate > 0 && clock_rate <= G_MAXINT;
+  }
+  return static_payload_type(pt);
+}
+
+/* An SCTP port as webrtcbin takes it (it returns -1, "no port", for what
+ * does not fit). */
+bool sctp_port_number(std::string_view text, std::uint64_t &port) {
+  return decimal_u32(text, port) && port <= 65535;
+}
 
 /* Why webrtcbin would reject the m-line in its answer, or "". */
 std::string rejection(const MediaSection &section) {
   const std::string_view media = section.m.empty() ? std::string_view() : section.m[0];
-  if (media == "audio" || media == "video")
-    return section.directions == 1
-               ? ""
-               : "has " + std::to_string(section.directions) +
-                     " direction attributes (a=sendrecv, sendonly, recvonly or inactive), not one";
+  if (media == "audio" || media == "video") {
+    if (section.directions != 1)
+      return "has " + std::to_string(section.directions) +
+             " direction attributes (a=sendrecv, sendonly, recvonly or inactive), not one";
+    for (std::size_t format = 3; format < section.m.size(); format++)
+      if (usable_format(section, section.m[format]))
+        return "";
+    return "has no format webrtcbin can read (a payload type 0-127 with an a=rtpmap "
+           "\"<pt> <name>/<rate>\", or a static one)";
+  }
   if (media != "application")
     return "is \"" + std::string(media.substr(0, 20)) +
            "\", not audio, video or application (data channels)";
   if (section.m.size() != 4)
     return "(application) has more or less than one format";
   const std::string_view format = section.m[3];
-  if (format == "webrtc-datachannel")
-    return !section.sctp_port.empty() && g_ascii_isdigit(section.sctp_port.front())
-               ? ""
-               : "(application) has no a=sctp-port";
   std::uint64_t port = 0;
-  if (!decimal_u32(format, port))
+  if (format == "webrtc-datachannel")
+    return sctp_port_number(section.sctp_port, port) ? "" : "(application) has no a=sctp-port";
+  if (!sctp_port_number(format, port))
     return "(application) has neither webrtc-datachannel nor an SCTP port";
   for (std::string_view map : section.sctpmaps) {
     std::uint64_t mapped = 0;
@@ -353,8 +440,9 @@ std::string rejection(const MediaSection &section) {
  * carries the client's a=fingerprint ("Fingerprint in media 1 differs from
  * previous fingerprint"): the session would end without an answer. It
  * rejects audio and video without exactly one direction attribute (none,
- * which RFC 3264 reads as sendrecv, included), media other than audio, video
- * and application, and data channels it cannot read. */
+ * which RFC 3264 reads as sendrecv, included) or without a format it can
+ * read, media other than audio, video and application, and data channels it
+ * cannot read. */
 bool check_section(const MediaSection &section, unsigned index, SignallingError &error) {
   if (!section.fingerprint)
     return true; /* rejected or not, webrtcbin's answer stands */
@@ -413,6 +501,8 @@ bool check_for_webrtcbin(const std::vector<std::string_view> &lines, SignallingE
       section.sctp_port = attribute.value;
     else if (attribute.key == "sctpmap")
       section.sctpmaps.push_back(attribute.value);
+    else if (attribute.key == "rtpmap")
+      section.rtpmaps.push_back(attribute.value);
   }
   /* A mid names one m-line (RFC 8843): webrtcbin reads the first a=mid of
    * each and, given two m-lines of one mid, ties both to one transceiver,
