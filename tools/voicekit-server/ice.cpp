@@ -18,6 +18,10 @@ bool restrict_ice_to_address(GstElement *webrtc, const std::string &address, std
   g_object_set(ice, "ice-tcp", FALSE, nullptr);
   NiceAgent *agent = nullptr;
   g_object_get(ice, "agent", &agent, nullptr);
+  /* No UPnP: libnice would start a thread per session and multicast on every
+   * interface, whatever the one address ICE is restricted to. */
+  if (agent != nullptr)
+    g_object_set(agent, "upnp", FALSE, nullptr);
   NiceAddress nice_address;
   nice_address_init(&nice_address);
   const bool ok = agent != nullptr &&

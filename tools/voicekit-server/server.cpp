@@ -471,6 +471,14 @@ void Server::on_text(Connection &connection, const std::string &text) {
       soft_error(connection, {"protocol", "send hello before candidates"});
       return;
     }
+    /* A candidate webrtcbin would mishandle (a host name: an mDNS .local
+     * address leaks the session's ICE agent and has crashed libnice) is left
+     * out, not an error: browsers trickle them among usable ones. */
+    if (!message.candidate.empty() && !check_ice_candidate(message.candidate, error)) {
+      g_debug("session %s: candidate left out: %s", connection.webrtc_id.c_str(),
+              error.message.c_str());
+      return;
+    }
     connection.call->add_remote_candidate(message.mline_index, message.candidate);
     return;
   case MessageKind::Report:
