@@ -1182,7 +1182,8 @@ static std::string engine_announced(const char *properties = "") {
   Detector det(properties);
   push_samples(det.h, std::vector<gint16>(1600, 0), 16000, 320);
   const std::string engine = engine_in_use(det.element);
-  fail_unless_equals_string(detector_event(det.h).engine.c_str(), engine.c_str());
+  const std::string announced = detector_event(det.h).engine; /* outlives the macro's strcmp */
+  fail_unless_equals_string(announced.c_str(), engine.c_str());
   return engine;
 }
 
