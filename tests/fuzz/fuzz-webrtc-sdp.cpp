@@ -53,6 +53,7 @@
 #include "webrtc-offers.hpp"
 
 #include "ice.hpp"
+#include "session-pipeline.hpp"
 #include "signalling.hpp"
 
 #include <gst/gst.h>
@@ -262,29 +263,12 @@ std::string promise_error(GstPromise *promise, const GstStructure **reply) {
 
 /* The part of the server's session pipeline (session-pipeline.cpp) that
  * webrtcbin sees: itself with the server's properties, and the reply stream
- * linked into it. The decoding chain after webrtcbin is left out: its source
- * pads come only with media, which never flows here. */
+ * linked into it by the server's own link_reply_stream() (it sets the
+ * payloader's pt: an unlinked rtpopuspay stands for it). The decoding chain after webrtcbin is left
+ * out: its source pads come only with media, which never flows here. */
 constexpr const char *kPipeline = "webrtcbin name=webrtc bundle-policy=max-bundle latency=40 "
                                   "appsrc name=replyin format=time is-live=true do-timestamp=false "
-                                  "! capsfilter name=paycaps";
-
-/* As link_reply_stream() (session-pipeline.cpp): the reply's caps carry the
- * payload type the client offered for Opus; linking requests webrtcbin's sink
- * pad, which makes the transceiver the answer's audio goes out on. */
-void link_reply_stream(GstElement *pipeline, GstElement *webrtc, unsigned opus_payload) {
-  GstElement *paycaps = gst_bin_get_by_name(GST_BIN(pipeline), "paycaps");
-  GstElement *reply_in = gst_bin_get_by_name(GST_BIN(pipeline), "replyin");
-  GstCaps *caps =
-      gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
-                          G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000, "payload",
-                          G_TYPE_INT, static_cast<int>(opus_payload), nullptr);
-  g_object_set(paycaps, "caps", caps, nullptr);
-  gst_app_src_set_caps(GST_APP_SRC(reply_in), caps);
-  gst_caps_unref(caps);
-  FUZZ_CHECK(gst_element_link(paycaps, webrtc));
-  gst_object_unref(reply_in);
-  gst_object_unref(paycaps);
-}
+                                  "! capsfilter name=paycaps rtpopuspay name=pay";
 
 /* Takes `message`. */
 void negotiate(GstElement *webrtc, GstSDPMessage *message) {
@@ -352,7 +336,7 @@ void through_webrtcbin(GstSDPMessage *message, unsigned opus_payload) {
 
   const gint64 start_us = g_get_monotonic_time();
   FUZZ_CHECK(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
-  link_reply_stream(pipeline, webrtc, opus_payload);
+  FUZZ_CHECK(voicekit::server::link_reply_stream(pipeline, webrtc, opus_payload));
   negotiate(webrtc, message);
   const gint64 negotiated_us = g_get_monotonic_time();
   /* As the server does when the client leaves: NULL at once, whatever ICE

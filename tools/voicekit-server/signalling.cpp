@@ -260,9 +260,10 @@ bool read_attribute(std::string_view line, Attribute &attribute) {
   return true;
 }
 
-/* A decimal number of 1 to 10 digits, up to 2^32 - 1 (an SSRC). */
-bool decimal_u32(std::string_view text, std::uint64_t &value) {
-  if (text.empty() || text.size() > 10)
+/* A decimal number of 1 to `max_digits` digits. */
+template <typename Number>
+bool decimal(std::string_view text, std::size_t max_digits, Number &value) {
+  if (text.empty() || text.size() > max_digits)
     return false;
   value = 0;
   for (char c : text) {
@@ -270,7 +271,12 @@ bool decimal_u32(std::string_view text, std::uint64_t &value) {
       return false;
     value = value * 10 + static_cast<unsigned>(c - '0');
   }
-  return value <= G_MAXUINT32;
+  return true;
+}
+
+/* A decimal number of 1 to 10 digits, up to 2^32 - 1 (an SSRC). */
+bool decimal_u32(std::string_view text, std::uint64_t &value) {
+  return decimal(text, 10, value) && value <= G_MAXUINT32;
 }
 
 /* Words separated by ASCII white space, as GStreamer reads an m= line. */
@@ -529,15 +535,7 @@ bool check_for_webrtcbin(const std::vector<std::string_view> &lines, SignallingE
 
 /* A decimal number of at most three digits (a payload type is 0-127). */
 bool small_number(std::string_view text, unsigned &value) {
-  if (text.empty() || text.size() > 3)
-    return false;
-  value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return false;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  return true;
+  return decimal(text, 3, value);
 }
 
 } /* namespace */
